@@ -1,0 +1,80 @@
+#pragma once
+// The daemon's configuration: loaded once, validated whole, then immutable.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tickerd/decimal.hpp"
+#include "tickerd/quote.hpp"
+#include "tickerd/result.hpp"
+
+namespace tickerd {
+
+using std::chrono::milliseconds;
+
+struct server_config {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    unsigned threads = 0;                           // 0: one per core
+    milliseconds ping_interval{15'000};             // WebSocket ping; a client silent for 2x is closed
+    milliseconds heartbeat_interval{15'000};        // app-level heartbeat on a quiet stream
+    std::size_t max_queued_messages = 1024;         // per WebSocket client; beyond: close 1013
+};
+
+struct provider_config {
+    std::string name;
+    std::string base_url;                           // scheme://host[:port][/prefix]
+    milliseconds interval{5'000};
+    milliseconds timeout{4'000};                    // one whole request: connect, TLS, write, read
+    milliseconds max_backoff{300'000};
+    std::size_t max_body_bytes = 1 << 20;
+    std::string user_agent;                          // empty: the provider's default
+    std::uint64_t seed = 1;                          // sim only
+};
+
+struct source_ref {
+    std::string provider;
+    std::string upstream_symbol;  // empty for sim
+};
+
+struct symbol_config {
+    std::string id;
+    std::string name;
+    asset_class cls = asset_class::equity;
+    std::string currency;
+    int precision = 2;
+    std::vector<source_ref> sources;
+    milliseconds max_age{300'000};
+    std::optional<decimal> start_price;  // sim only
+};
+
+struct config {
+    std::string file;
+    server_config server;
+    std::string log_level = "info";
+    std::vector<symbol_config> symbols;             // in config order
+    std::map<std::string, provider_config> providers;
+
+    const symbol_config* find_symbol(std::string_view id) const;
+};
+
+struct config_error {
+    std::string file;
+    std::string key;      // dotted path: "symbols[2].max_age", "providers.yahoo.interval"
+    std::string message;
+    std::string what() const;  // "FILE: KEY: MESSAGE"
+};
+
+// Pure: TOML text to a validated config. `file` is only used in messages.
+result<config, config_error> parse_config(std::string_view toml_text, std::string_view file);
+// Reads the file, then parse_config.
+result<config, config_error> load_config(const std::string& path);
+
+// "250ms", "5s", "5m", "1h", "1m30s". nullopt on anything else.
+std::optional<milliseconds> parse_duration(std::string_view text);
+
+}  // namespace tickerd

@@ -1,0 +1,52 @@
+#pragma once
+// The wire format: JSON encoding of quotes and stream messages, and the parser
+// of what clients send. Encoding is done once per change (see snapshot_store).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tickerd/config.hpp"
+#include "tickerd/quote.hpp"
+#include "tickerd/result.hpp"
+
+namespace tickerd {
+
+struct published_quote;
+
+// {"symbol":…,"name":…,…,"seq":N}. Numbers are rounded to the symbol's
+// precision (change_pct to 2 decimals); display strings are ready to show.
+std::string encode_quote(const symbol_config& sym, const quote& q);
+
+// JSON string literal with escapes, including the quotes.
+std::string json_string(std::string_view s);
+
+using quote_list = std::vector<std::shared_ptr<const published_quote>>;
+
+// {"type":"update","seq":N,"quotes":[…]}
+std::string encode_update(std::uint64_t seq, const quote_list& quotes);
+// {"type":"snapshot","seq":N[,"since":S],"quotes":[…]}; since = 0 leaves it out.
+std::string encode_stream_snapshot(std::uint64_t seq, std::uint64_t since, const quote_list& quotes);
+// {"seq":N,"generated_at":"…Z","quotes":[…]} for GET /v1/snapshot.
+std::string encode_http_snapshot(std::uint64_t seq, time_point generated_at, const quote_list& quotes);
+// {"type":"heartbeat","seq":N}
+std::string encode_heartbeat(std::uint64_t seq);
+// {"type":"error","code":…,"message":…}
+std::string encode_stream_error(std::string_view code, std::string_view message);
+// {"error":…}
+std::string encode_http_error(std::string_view message);
+
+struct client_message {
+    enum class kind { subscribe, unsubscribe } op;
+    std::vector<std::string> symbols;
+};
+// {"op":"subscribe"|"unsubscribe","symbols":["NVDA",…]}; an error text otherwise.
+result<client_message, std::string> parse_client_message(std::string_view text);
+
+// "NVDA,BTC" (already URL-decoded) to ids; empty items are skipped.
+std::vector<std::string> split_symbol_list(std::string_view text);
+// %XX and '+' decoding for query values and path segments; nullopt on bad escapes.
+std::optional<std::string> url_decode(std::string_view text);
+
+}  // namespace tickerd

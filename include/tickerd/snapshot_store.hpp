@@ -1,0 +1,88 @@
+#pragma once
+// One latest quote per symbol, a global sequence number, change detection and
+// staleness. Thread-safe; the mutex is held for microseconds and never while
+// calling out. Each change is serialised here, once, into immutable buffers
+// that every client shares.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tickerd/config.hpp"
+#include "tickerd/quote.hpp"
+
+namespace tickerd {
+
+using shared_text = std::shared_ptr<const std::string>;
+
+// A published quote and its JSON object text (the "Quote" of the protocol).
+struct published_quote {
+    quote q;
+    shared_text json;
+};
+
+// One change of one symbol: the new quote and the whole update message for it.
+struct quote_change {
+    std::uint64_t seq = 0;
+    std::size_t index = 0;  // position of the symbol in config order
+    std::shared_ptr<const published_quote> quote;
+    shared_text update_message;  // {"type":"update","seq":N,"quotes":[...]}
+};
+
+struct symbol_status {
+    std::string id;
+    bool has_quote = false;
+    bool stale = false;
+    std::string source;
+    time_point received_at{};
+    time_point last_confirmed{};
+};
+
+class snapshot_store {
+public:
+    // Sequence numbers continue from first_seq (the daemon passes the start time
+    // in microseconds, so seq keeps increasing across restarts).
+    snapshot_store(std::vector<symbol_config> symbols, std::uint64_t first_seq);
+
+    using change_listener = std::function<void(const quote_change&)>;
+    // Called after every change, outside the lock, on the thread that made it.
+    void on_change(change_listener listener);
+
+    // An accepted quote from a source. A quote whose content equals the current
+    // one only refreshes its freshness: no new seq, nobody notified.
+    std::optional<quote_change> apply(quote q, time_point now);
+    // Marks quotes not confirmed within their max_age as stale; each is a change.
+    std::vector<quote_change> expire(time_point now);
+
+    std::uint64_t seq() const;
+    std::optional<std::size_t> index_of(std::string_view id) const;
+    const std::vector<symbol_config>& symbols() const { return symbols_; }
+
+    struct view {
+        std::uint64_t seq = 0;
+        std::vector<std::shared_ptr<const published_quote>> quotes;  // config order, only symbols with data
+    };
+    // `wanted` (indexes, any order) empty = all symbols; since > 0 keeps quotes changed after it.
+    view snapshot(const std::vector<std::size_t>& wanted = {}, std::uint64_t since = 0) const;
+    std::shared_ptr<const published_quote> get(std::size_t index) const;
+    std::vector<symbol_status> status() const;
+
+private:
+    struct entry {
+        std::shared_ptr<const published_quote> current;
+        time_point last_confirmed{};
+    };
+    quote_change publish_locked(std::size_t index, quote q, time_point now);
+
+    const std::vector<symbol_config> symbols_;
+    mutable std::mutex mu_;
+    std::vector<entry> entries_;
+    std::uint64_t seq_;
+    change_listener listener_;
+};
+
+}  // namespace tickerd
