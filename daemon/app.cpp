@@ -1,1 +1,128 @@
-// placeholder
+#include "daemon/app.hpp"
+
+#include <map>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/hub.hpp"
+#include "daemon/listener.hpp"
+#include "daemon/poll_loop.hpp"
+#include "daemon/rate_limited_log.hpp"
+#include "daemon/server_state.hpp"
+#include "daemon/sim_loop.hpp"
+#include "tickerd/feed.hpp"
+#include "tickerd/snapshot_store.hpp"
+
+namespace tickerd {
+
+namespace net = boost::asio;
+
+namespace {
+
+std::uint64_t first_sequence() {
+    // Microseconds since the epoch: seq keeps increasing across restarts, so a
+    // client resuming with ?since= from an earlier run never misses a change.
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now().time_since_epoch()).count());
+}
+
+// Re-arms itself every period and marks quotes stale once past their max_age.
+void run_expiry(const std::shared_ptr<net::steady_timer>& timer, snapshot_store& store, std::chrono::milliseconds period) {
+    timer->expires_after(period);
+    timer->async_wait([timer, &store, period](boost::system::error_code ec) {
+        if (ec) return;
+        store.expire(std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now()));
+        run_expiry(timer, store, period);
+    });
+}
+
+}  // namespace
+
+int run_daemon(const config& cfg) {
+    const unsigned threads = cfg.server.threads != 0 ? cfg.server.threads : std::max(1u, std::thread::hardware_concurrency());
+    net::io_context ioc(static_cast<int>(threads));
+
+    net::ssl::context tls(net::ssl::context::tls_client);
+    tls.set_default_verify_paths();
+    tls.set_verify_mode(net::ssl::verify_peer);
+    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
+                    net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+
+    snapshot_store store(cfg.symbols, first_sequence());
+    hub clients;
+    store.on_change([&clients](const quote_change& change) { clients.broadcast(change); });
+    server_state state(cfg, store, clients);
+
+    auto http = std::make_shared<listener>(ioc, state);
+    if (auto err = http->bind(cfg.server.listen_host, cfg.server.listen_port); !err.empty()) {
+        spdlog::critical("cannot listen: {}", err);
+        return 1;
+    }
+    const auto ep = http->local_endpoint();
+    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    spdlog::info("tickerd {} listening on http://{}:{} ({} symbols, {} io threads)", TICKERD_VERSION, host, ep.port(),
+                 cfg.symbols.size(), threads);
+    http->start();
+
+    // One poll loop per (provider, upstream symbol); the preferred source of each symbol is polled.
+    rate_limited_log upstream_log;
+    poll_counters counters;
+    std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> polled;
+    std::vector<std::size_t> simulated;
+    for (std::size_t i = 0; i < cfg.symbols.size(); ++i) {
+        const source_ref& src = cfg.symbols[i].sources.front();
+        if (src.provider == "sim") {
+            simulated.push_back(i);
+        } else {
+            polled[{src.provider, src.upstream_symbol}].push_back(i);
+        }
+    }
+    std::vector<std::shared_ptr<poll_loop>> loops;
+    for (auto& [key, indexes] : polled) {
+        const poll_feed* feed = find_poll_feed(key.first);
+        if (feed == nullptr) continue;  // the config loader rejects unknown providers
+        auto loop = std::make_shared<poll_loop>(ioc.get_executor(), tls, *feed, cfg.providers.at(key.first), key.second,
+                                                indexes, store, upstream_log, counters);
+        loop->start();
+        loops.push_back(std::move(loop));
+    }
+    std::shared_ptr<sim_loop> sim;
+    if (!simulated.empty()) {
+        sim = std::make_shared<sim_loop>(ioc.get_executor(), cfg.providers.at("sim"), simulated, store);
+        sim->start();
+        spdlog::warn("serving simulated quotes (provider sim) for {} symbols: not market data", simulated.size());
+    }
+
+    auto expiry = std::make_shared<net::steady_timer>(ioc);
+    run_expiry(expiry, store, std::chrono::milliseconds(250));
+
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    net::steady_timer shutdown_deadline(ioc);
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        spdlog::info("received signal {}: shutting down", sig);
+        http->stop();
+        for (auto& l : loops) l->stop();
+        if (sim) sim->stop();
+        expiry->cancel();
+        clients.close_all();
+        // Give clients a moment to complete the closing handshake.
+        shutdown_deadline.expires_after(std::chrono::milliseconds(clients.size() > 0 ? 1000 : 0));
+        shutdown_deadline.async_wait([&](boost::system::error_code) { ioc.stop(); });
+    });
+
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : pool) t.join();
+    spdlog::info("stopped ({} polls ok, {} failed, {} quotes rejected)", counters.polls_ok.load(),
+                 counters.polls_failed.load(), counters.quotes_rejected.load());
+    return 0;
+}
+
+}  // namespace tickerd

@@ -6,6 +6,8 @@
 namespace tickerd {
 namespace {
 
+__extension__ typedef __int128 int128;  // NOLINT(modernize-use-using): __extension__ needs typedef
+
 constexpr std::int64_t pow10(int n) {
     std::int64_t r = 1;
     for (int i = 0; i < n; ++i) r *= 10;
@@ -13,13 +15,13 @@ constexpr std::int64_t pow10(int n) {
 }
 
 // Divides by 10^shift, rounding half away from zero.
-__int128 shift_round(__int128 v, int shift) {
+int128 shift_round(int128 v, int shift) {
     if (shift <= 0) return v;
-    __int128 p = 1;
+    int128 p = 1;
     for (int i = 0; i < shift; ++i) p *= 10;
     const bool neg = v < 0;
-    __int128 a = neg ? -v : v;
-    __int128 q = a / p;
+    int128 a = neg ? -v : v;
+    int128 q = a / p;
     if ((a % p) * 2 >= p) ++q;
     return neg ? -q : q;
 }
@@ -31,7 +33,7 @@ std::optional<decimal> decimal::parse(std::string_view s) {
     bool neg = false;
     if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
     // Mantissa digits, at most 38 significant ones kept exactly in an __int128.
-    __int128 mant = 0;
+    int128 mant = 0;
     int digits = 0;      // significant digits accumulated
     int frac_digits = 0; // digits of mant that are after the point
     int dropped = 0;     // integer digits dropped because mant was full (scale up later)
@@ -88,7 +90,7 @@ std::optional<decimal> decimal::parse(std::string_view s) {
     // value = mant * 10^(dropped + exp - frac_digits); want units = value * 10^8.
     long e = dropped + exp - frac_digits + scale;
     if (mant == 0) return decimal{0};
-    __int128 units = 0;
+    int128 units = 0;
     if (e >= 0) {
         if (e > 19) return std::nullopt;
         units = mant;
@@ -146,13 +148,13 @@ std::string decimal::to_grouped(int places) const {
 
 decimal percent_change(decimal price, decimal reference) {
     if (!reference.is_positive()) return decimal{};
-    const __int128 diff = static_cast<__int128>(price.units()) - reference.units();
+    const int128 diff = static_cast<int128>(price.units()) - reference.units();
     // diff/ref * 100 in units of 1e-8: diff * 100 * 1e8 / ref, rounded.
-    const __int128 num = diff * 100 * decimal::one;
-    const __int128 den = reference.units();
+    const int128 num = diff * 100 * decimal::one;
+    const int128 den = reference.units();
     const bool neg = num < 0;
-    const __int128 a = neg ? -num : num;
-    __int128 q = a / den;
+    const int128 a = neg ? -num : num;
+    int128 q = a / den;
     if ((a % den) * 2 >= den) ++q;
     if (q > std::numeric_limits<std::int64_t>::max()) q = std::numeric_limits<std::int64_t>::max();
     const auto u = static_cast<std::int64_t>(q);

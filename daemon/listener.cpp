@@ -1,1 +1,54 @@
-// placeholder
+#include "daemon/listener.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/http_session.hpp"
+
+namespace tickerd {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+listener::listener(net::io_context& ioc, server_state& state) : ioc_(ioc), acceptor_(net::make_strand(ioc)), state_(state) {}
+
+std::string listener::bind(const std::string& host, std::uint16_t port) {
+    boost::system::error_code ec;
+    const auto addr = net::ip::make_address(host, ec);
+    if (ec) return "invalid listen address " + host + ": " + ec.message();
+    const tcp::endpoint ep(addr, port);
+    acceptor_.open(ep.protocol(), ec);
+    if (ec) return "socket: " + ec.message();
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (ec) return "setsockopt: " + ec.message();
+    acceptor_.bind(ep, ec);
+    if (ec) return "bind " + host + ":" + std::to_string(port) + ": " + ec.message();
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return "listen: " + ec.message();
+    return {};
+}
+
+void listener::start() { do_accept(); }
+
+void listener::stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        boost::system::error_code ignored;
+        self->acceptor_.close(ignored);
+    });
+}
+
+void listener::do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                                tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+        if (ec) {
+            // EMFILE and friends: keep accepting; the condition is usually transient.
+            spdlog::warn("accept: {}", ec.message());
+        } else {
+            start_http_session(std::move(socket), self->state_);
+        }
+        self->do_accept();
+    });
+}
+
+}  // namespace tickerd

@@ -1,1 +1,52 @@
-// placeholder
+// tickerd: parse the command line, load the config, run the daemon.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/app.hpp"
+#include "tickerd/config.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App cli{"tickerd: a market ticker feed daemon"};
+    std::string config_path = "config/tickerd.toml";
+    std::string log_level;
+    bool check_only = false;
+    cli.add_option("-c,--config", config_path, "TOML configuration file")->capture_default_str();
+    cli.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (overrides the config)");
+    cli.add_flag("--check-config", check_only, "validate the configuration and exit (0 valid, 2 invalid)");
+    cli.set_version_flag("--version", "tickerd " TICKERD_VERSION);
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = cli.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+
+    auto cfg = tickerd::load_config(config_path);
+    if (!cfg) {
+        std::fprintf(stderr, "tickerd: invalid configuration: %s\n", cfg.error().what().c_str());
+        return 2;
+    }
+    if (check_only) {
+        std::printf("%s: OK (%zu symbols)\n", config_path.c_str(), cfg->symbols.size());
+        return 0;
+    }
+    const std::string level = log_level.empty() ? cfg->log_level : log_level;
+    const auto lvl = spdlog::level::from_str(level);
+    if (lvl == spdlog::level::off && level != "off") {
+        std::fprintf(stderr, "tickerd: --log-level: unknown level '%s'\n", level.c_str());
+        return 2;
+    }
+    spdlog::set_default_logger(spdlog::stderr_color_mt("tickerd"));
+    spdlog::set_level(lvl);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    spdlog::flush_on(spdlog::level::info);
+    try {
+        return tickerd::run_daemon(*cfg);
+    } catch (const std::exception& e) {
+        spdlog::critical("fatal: {}", e.what());
+        return 1;
+    }
+}

@@ -1,1 +1,150 @@
-// placeholder
+#include "daemon/poll_loop.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "tickerd/normaliser.hpp"
+
+namespace tickerd {
+
+namespace net = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::string default_user_agent(std::string_view provider) {
+    // Yahoo rate-limits clients that do not look like a browser.
+    if (provider == "yahoo") {
+        return "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+               "Safari/537.36";
+    }
+    return "tickerd/" TICKERD_VERSION;
+}
+
+time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_type::now()); }
+
+}  // namespace
+
+poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll_feed& feed,
+                     const provider_config& provider, std::string upstream_symbol, std::vector<std::size_t> symbols,
+                     snapshot_store& store, rate_limited_log& log, poll_counters& counters)
+    : strand_(net::make_strand(ex)),
+      timer_(strand_),
+      feed_(feed),
+      provider_(provider),
+      label_(provider.name + ":" + upstream_symbol),
+      targets_(feed.targets(upstream_symbol)),
+      symbols_(std::move(symbols)),
+      client_(strand_, tls, *parse_base_url(provider.base_url),
+              http_client_options{provider.timeout, provider.max_body_bytes,
+                                  provider.user_agent.empty() ? default_user_agent(provider.name)
+                                                              : provider.user_agent}),
+      store_(store),
+      log_(log),
+      counters_(counters),
+      rng_(std::random_device{}()) {}
+
+void poll_loop::start() {
+    // A small random offset so that loops of one provider do not fire together.
+    std::uniform_int_distribution<long> d(0, std::min<long>(200, provider_.interval.count()));
+    net::dispatch(strand_, [self = shared_from_this(), delay = milliseconds(d(rng_))] { self->schedule(delay); });
+}
+
+void poll_loop::stop() {
+    net::dispatch(strand_, [self = shared_from_this()] {
+        self->stopped_ = true;
+        self->timer_.cancel();
+        self->client_.close();
+    });
+}
+
+void poll_loop::schedule(milliseconds delay) {
+    if (stopped_) return;
+    timer_.expires_after(delay);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (ec || self->stopped_) return;
+        self->poll();
+    });
+}
+
+void poll_loop::poll() {
+    replies_.clear();
+    fetch_next();
+}
+
+void poll_loop::fetch_next() {
+    client_.get(targets_[replies_.size()], [self = shared_from_this()](fetch_result r) {
+        net::dispatch(self->strand_, [self, r = std::move(r)]() mutable { self->on_fetch(std::move(r)); });
+    });
+}
+
+void poll_loop::on_fetch(fetch_result r) {
+    if (stopped_) return;
+    if (!r.ok) return on_failure({feed_error_kind::upstream_error, r.error}, std::nullopt);
+    const unsigned status = r.status;
+    if ((status == 429 || status == 503) && r.retry_after) {
+        return on_failure({status == 429 ? feed_error_kind::rate_limited : feed_error_kind::upstream_error,
+                           fmt::format("HTTP {}, retry after {} s", status, r.retry_after->count())},
+                          r.retry_after);
+    }
+    replies_.push_back(std::move(r));
+    const bool success = status >= 200 && status < 300;
+    if (success && replies_.size() < targets_.size()) return fetch_next();
+    // An error status ends the poll early; the parser reads the error from the replies so far.
+    replies_.resize(targets_.size());
+    on_replies();
+}
+
+void poll_loop::on_replies() {
+    std::vector<http_reply> replies;
+    replies.reserve(replies_.size());
+    for (const auto& r : replies_) replies.push_back(http_reply{r.status, r.content_type, r.body});
+    const time_point now = now_ms();
+    auto parsed = feed_.parse(replies, now);
+    if (!parsed) return on_failure(parsed.error(), std::nullopt);
+    bool any_accepted = false;
+    for (const std::size_t index : symbols_) {
+        const symbol_config& sym = store_.symbols()[index];
+        std::optional<decimal> previous_ref;
+        if (auto cur = store_.get(index); cur && cur->q.source == provider_.name) previous_ref = cur->q.ref_price;
+        auto q = normalise(*parsed, sym, provider_.name, previous_ref, now);
+        if (!q) {
+            counters_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
+            log_.failure(label_, fmt::format("{} rejected for {}: {}", to_string(q.error().kind), sym.id, q.error().message));
+            continue;
+        }
+        store_.apply(std::move(*q), now);
+        any_accepted = true;
+    }
+    if (!any_accepted) {
+        ++failures_;
+        counters_.polls_failed.fetch_add(1, std::memory_order_relaxed);
+        return schedule(backoff());
+    }
+    counters_.polls_ok.fetch_add(1, std::memory_order_relaxed);
+    if (failures_ > 0) log_.recovered(label_);
+    failures_ = 0;
+    schedule(provider_.interval);
+}
+
+void poll_loop::on_failure(const feed_error& error, std::optional<std::chrono::seconds> retry_after) {
+    ++failures_;
+    counters_.polls_failed.fetch_add(1, std::memory_order_relaxed);
+    milliseconds delay = backoff();
+    if (retry_after) delay = std::max<milliseconds>(delay, std::min<milliseconds>(*retry_after, std::chrono::hours(1)));
+    log_.failure(label_, fmt::format("{}: {}", to_string(error.kind), error.message),
+                 fmt::format("; backing off, next try in {:.1f} s", static_cast<double>(delay.count()) / 1000.0));
+    schedule(delay);
+}
+
+milliseconds poll_loop::backoff() {
+    const auto shift = std::min(failures_, 16u);
+    const long long base =
+        std::min<long long>(provider_.max_backoff.count(), provider_.interval.count() * (1LL << shift));
+    std::uniform_int_distribution<long long> d(base / 2, std::max<long long>(base / 2, base));
+    return milliseconds(d(rng_));
+}
+
+}  // namespace tickerd

@@ -1,1 +1,229 @@
-// placeholder
+#include "daemon/ws_session.hpp"
+
+#include <deque>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tickerd/protocol.hpp"
+
+namespace tickerd {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+
+namespace {
+
+constexpr std::size_t max_client_message = 4096;
+
+class ws_session : public stream_client, public std::enable_shared_from_this<ws_session> {
+public:
+    ws_session(net::ip::tcp::socket&& socket, stream_request what, server_state& state)
+        : ws_(std::move(socket)),
+          state_(state),
+          heartbeat_(ws_.get_executor()),
+          subscribed_(state.store.symbols().size(), what.symbols.empty()),
+          sent_seq_(state.store.symbols().size(), 0),
+          since_(what.since) {
+        for (const std::size_t i : what.symbols) subscribed_[i] = true;
+    }
+
+    ~ws_session() override { state_.clients.leave(this); }
+
+    void run(http::request<http::string_body> req) {
+        // Beast sends a ping after half the idle timeout and closes a peer that stays silent for all of it.
+        websocket::stream_base::timeout opt{};
+        opt.handshake_timeout = std::chrono::seconds(10);
+        opt.idle_timeout = state_.cfg.server.ping_interval * 2;
+        opt.keep_alive_pings = true;
+        ws_.set_option(opt);
+        ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+            res.set(http::field::server, "tickerd/" TICKERD_VERSION);
+        }));
+        ws_.read_message_max(max_client_message);
+        ws_.text(true);
+        ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+    }
+
+    void deliver(const quote_change& change) override {
+        net::post(ws_.get_executor(), [self = shared_from_this(), change] { self->on_change(change); });
+    }
+
+    void go_away() override {
+        net::post(ws_.get_executor(), [self = shared_from_this()] { self->close(websocket::close_code::going_away, "server shutting down"); });
+    }
+
+private:
+    void on_accept(beast::error_code ec) {
+        if (ec) return;  // not a WebSocket client after all; nothing to report
+        state_.clients.join(shared_from_this());
+        // Joined first, then the snapshot: a change that races with it arrives
+        // afterwards and is dropped by seq if the snapshot already holds it.
+        send_snapshot(subscribed_indexes(), since_);
+        do_read();
+        arm_heartbeat();
+    }
+
+    std::vector<std::size_t> subscribed_indexes() const {
+        std::vector<std::size_t> out;
+        for (std::size_t i = 0; i < subscribed_.size(); ++i) {
+            if (subscribed_[i]) out.push_back(i);
+        }
+        return out;
+    }
+
+    void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since) {
+        const auto view = state_.store.snapshot(indexes, since);
+        for (const std::size_t i : indexes) sent_seq_[i] = std::max(sent_seq_[i], view.seq);
+        last_seq_ = std::max(last_seq_, view.seq);
+        send(std::make_shared<const std::string>(encode_stream_snapshot(view.seq, since, view.quotes)));
+    }
+
+    void on_change(const quote_change& change) {
+        if (closing_ || !subscribed_[change.index]) return;
+        if (change.seq <= sent_seq_[change.index]) return;
+        sent_seq_[change.index] = change.seq;
+        last_seq_ = std::max(last_seq_, change.seq);
+        send(change.update_message);
+    }
+
+    void send(shared_text msg) {
+        if (closing_) return;
+        if (queue_.size() >= state_.cfg.server.max_queued_messages) {
+            spdlog::info("stream client too slow ({} messages queued): closing", queue_.size());
+            return close(websocket::close_code::try_again_later, "client too slow");
+        }
+        queue_.push_back(std::move(msg));
+        if (queue_.size() == 1) do_write();
+    }
+
+    void do_write() {
+        ws_.async_write(net::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_write(ec);
+        });
+    }
+
+    void on_write(beast::error_code ec) {
+        if (ec) return fail();
+        last_send_ = std::chrono::steady_clock::now();
+        queue_.pop_front();
+        if (!queue_.empty()) return do_write();
+        if (pending_close_) {
+            const auto [code, reason] = *pending_close_;
+            pending_close_.reset();
+            start_close(code, reason);
+        }
+    }
+
+    void do_read() {
+        ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (ec == websocket::error::message_too_big) return close(websocket::close_code::too_big, "message too big");
+        if (ec) return fail();
+        if (!ws_.got_text()) {
+            buffer_.consume(buffer_.size());
+            return close(websocket::close_code::unknown_data, "binary frames are not accepted");
+        }
+        const std::string text = beast::buffers_to_string(buffer_.data());
+        buffer_.consume(buffer_.size());
+        handle_message(text);
+        if (!closing_) do_read();
+    }
+
+    void handle_message(const std::string& text) {
+        auto msg = parse_client_message(text);
+        if (!msg) return send(std::make_shared<const std::string>(encode_stream_error("bad_request", msg.error())));
+        auto sel = select_symbols(msg->symbols);
+        if (!sel.second.empty()) {
+            return send(std::make_shared<const std::string>(
+                encode_stream_error("unknown_symbol", "unknown symbol " + sel.second)));
+        }
+        if (msg->op == client_message::kind::unsubscribe) {
+            for (const std::size_t i : sel.first) subscribed_[i] = false;
+            return;
+        }
+        std::vector<std::size_t> added;
+        for (const std::size_t i : sel.first) {
+            if (!subscribed_[i]) {
+                subscribed_[i] = true;
+                added.push_back(i);
+            }
+        }
+        // Answered with a snapshot of the newly added symbols (possibly none).
+        send_snapshot(added, 0);
+    }
+
+    std::pair<std::vector<std::size_t>, std::string> select_symbols(const std::vector<std::string>& ids) const {
+        std::vector<std::size_t> out;
+        for (const auto& id : ids) {
+            const auto i = state_.store.index_of(id);
+            if (!i) return {{}, id.substr(0, 64)};
+            out.push_back(*i);
+        }
+        return {out, {}};
+    }
+
+    void arm_heartbeat() {
+        heartbeat_.expires_after(state_.cfg.server.heartbeat_interval);
+        heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec || self->closing_) return;
+            const auto quiet = std::chrono::steady_clock::now() - self->last_send_;
+            if (quiet >= self->state_.cfg.server.heartbeat_interval && self->queue_.empty()) {
+                self->send(std::make_shared<const std::string>(encode_heartbeat(self->last_seq_)));
+            }
+            self->arm_heartbeat();
+        });
+    }
+
+    void close(websocket::close_code code, const char* reason) {
+        if (closing_) return;
+        closing_ = true;
+        heartbeat_.cancel();
+        // Let a write in flight finish first; queued updates are dropped.
+        if (!queue_.empty()) {
+            while (queue_.size() > 1) queue_.pop_back();
+            pending_close_ = std::make_pair(code, reason);
+            return;
+        }
+        start_close(code, reason);
+    }
+
+    void start_close(websocket::close_code code, const char* reason) {
+        ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) {});
+    }
+
+    void fail() {
+        closing_ = true;
+        heartbeat_.cancel();
+        state_.clients.leave(this);
+    }
+
+    websocket::stream<beast::tcp_stream> ws_;
+    server_state& state_;
+    net::steady_timer heartbeat_;
+    beast::flat_buffer buffer_;
+    std::deque<shared_text> queue_;
+    std::vector<bool> subscribed_;
+    std::vector<std::uint64_t> sent_seq_;
+    std::uint64_t since_ = 0;
+    std::uint64_t last_seq_ = 0;
+    std::chrono::steady_clock::time_point last_send_ = std::chrono::steady_clock::now();
+    std::optional<std::pair<websocket::close_code, const char*>> pending_close_;
+    bool closing_ = false;
+};
+
+}  // namespace
+
+void start_ws_session(net::ip::tcp::socket socket, http::request<http::string_body> req, stream_request what,
+                      server_state& state) {
+    std::make_shared<ws_session>(std::move(socket), std::move(what), state)->run(std::move(req));
+}
+
+}  // namespace tickerd

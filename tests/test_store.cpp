@@ -1,1 +1,127 @@
-// placeholder, filled in by this issue
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "tickerd/normaliser.hpp"
+#include "tickerd/snapshot_store.hpp"
+
+using namespace tickerd;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::vector<symbol_config> two_symbols() {
+    symbol_config a;
+    a.id = "NVDA";
+    a.name = "NVIDIA";
+    a.currency = "USD";
+    a.max_age = milliseconds(1000);
+    symbol_config b = a;
+    b.id = "BTC";
+    b.cls = asset_class::crypto;
+    b.max_age = milliseconds(5000);
+    return {a, b};
+}
+
+quote make(const char* id, const char* price, time_point now) {
+    raw_quote r;
+    r.price = *decimal::parse(price);
+    r.reference = decimal::from_int(100);
+    symbol_config s;
+    s.id = id;
+    s.currency = "USD";
+    return *normalise(r, s, "yahoo", std::nullopt, now);
+}
+
+const time_point t0{milliseconds(1'000'000)};
+
+}  // namespace
+
+TEST_CASE("every change gets the next seq; quotes keep the seq they changed at", "[store]") {
+    snapshot_store store(two_symbols(), 500);
+    CHECK(store.seq() == 500);
+    auto c1 = store.apply(make("NVDA", "101", t0), t0);
+    REQUIRE(c1);
+    CHECK(c1->seq == 501);
+    CHECK(c1->index == 0);
+    auto c2 = store.apply(make("BTC", "99", t0), t0);
+    REQUIRE(c2);
+    CHECK(c2->seq == 502);
+    CHECK(store.get(0)->q.seq == 501);
+    CHECK(*c2->update_message == R"({"type":"update","seq":502,"quotes":[)" + *c2->quote->json + "]}");
+    CHECK(c2->quote->json->find(R"("seq":502)") != std::string::npos);
+}
+
+TEST_CASE("an identical re-poll changes nothing and notifies nobody", "[store]") {
+    snapshot_store store(two_symbols(), 0);
+    int notified = 0;
+    store.on_change([&](const quote_change&) { ++notified; });
+    REQUIRE(store.apply(make("NVDA", "101", t0), t0));
+    CHECK_FALSE(store.apply(make("NVDA", "101", t0 + milliseconds(500)), t0 + milliseconds(500)));
+    CHECK(notified == 1);
+    CHECK(store.seq() == 1);
+    REQUIRE(store.apply(make("NVDA", "101.01", t0), t0));
+    CHECK(notified == 2);
+    CHECK(store.apply(make("UNKNOWN", "1", t0), t0) == std::nullopt);
+}
+
+TEST_CASE("a quote not confirmed within max_age turns stale, and that is a change", "[store]") {
+    snapshot_store store(two_symbols(), 0);
+    std::vector<std::uint64_t> seen;
+    store.on_change([&](const quote_change& c) { seen.push_back(c.seq); });
+    store.apply(make("NVDA", "101", t0), t0);
+    store.apply(make("BTC", "99", t0), t0);
+    // A re-poll at t0+800 confirms NVDA without a change.
+    store.apply(make("NVDA", "101", t0), t0 + milliseconds(800));
+    CHECK(store.expire(t0 + milliseconds(1700)).empty());
+    auto changes = store.expire(t0 + milliseconds(1900));
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].index == 0);
+    CHECK(changes[0].quote->q.stale);
+    CHECK(changes[0].quote->json->find(R"("stale":true)") != std::string::npos);
+    CHECK(store.expire(t0 + milliseconds(2000)).empty());  // stale once, not again
+    // A fresh poll with the same price clears it: another change.
+    auto back = store.apply(make("NVDA", "101", t0), t0 + milliseconds(2100));
+    REQUIRE(back);
+    CHECK_FALSE(back->quote->q.stale);
+    CHECK(seen == std::vector<std::uint64_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("snapshots filter by symbol and by since", "[store]") {
+    snapshot_store store(two_symbols(), 10);
+    store.apply(make("NVDA", "101", t0), t0);  // 11
+    store.apply(make("BTC", "99", t0), t0);    // 12
+    auto all = store.snapshot();
+    CHECK(all.seq == 12);
+    REQUIRE(all.quotes.size() == 2);
+    CHECK(all.quotes[0]->q.symbol == "NVDA");
+    auto only_btc = store.snapshot({1});
+    REQUIRE(only_btc.quotes.size() == 1);
+    CHECK(only_btc.quotes[0]->q.symbol == "BTC");
+    auto since = store.snapshot({}, 11);
+    REQUIRE(since.quotes.size() == 1);
+    CHECK(since.quotes[0]->q.symbol == "BTC");
+    CHECK(store.snapshot({}, 12).quotes.empty());
+}
+
+TEST_CASE("notifications arrive in seq order under concurrent writers", "[store]") {
+    snapshot_store store(two_symbols(), 0);
+    std::vector<std::uint64_t> seen;
+    std::mutex mu;
+    store.on_change([&](const quote_change& c) {
+        const std::scoped_lock lk(mu);
+        seen.push_back(c.seq);
+    });
+    auto writer = [&](const char* id) {
+        for (int i = 0; i < 500; ++i) {
+            const std::string price = std::to_string(100 + i) + ".5";
+            store.apply(make(id, price.c_str(), t0), t0);
+        }
+    };
+    std::thread a(writer, "NVDA");
+    std::thread b(writer, "BTC");
+    a.join();
+    b.join();
+    REQUIRE(seen.size() == 1000);
+    for (std::size_t i = 1; i < seen.size(); ++i) REQUIRE(seen[i] == seen[i - 1] + 1);
+}

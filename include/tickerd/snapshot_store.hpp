@@ -49,7 +49,8 @@ public:
     snapshot_store(std::vector<symbol_config> symbols, std::uint64_t first_seq);
 
     using change_listener = std::function<void(const quote_change&)>;
-    // Called after every change, outside the lock, on the thread that made it.
+    // Called after every change, in seq order, outside the data lock, on the thread
+    // that made it. It must not call apply()/expire().
     void on_change(change_listener listener);
 
     // An accepted quote from a source. A quote whose content equals the current
@@ -79,6 +80,7 @@ private:
     quote_change publish_locked(std::size_t index, quote q, time_point now);
 
     const std::vector<symbol_config> symbols_;
+    std::mutex notify_mu_;  // taken before mu_; serialises change notifications
     mutable std::mutex mu_;
     std::vector<entry> entries_;
     std::uint64_t seq_;

@@ -1,0 +1,36 @@
+#pragma once
+// Fan-out of store changes to stream clients. The mutex guards only the
+// registry; delivery happens after it is released, and each client posts the
+// shared, already-serialised message onto its own strand.
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "tickerd/snapshot_store.hpp"
+
+namespace tickerd {
+
+class stream_client {
+public:
+    virtual ~stream_client() = default;
+    // Any thread; the client filters by its own subscription on its strand.
+    virtual void deliver(const quote_change& change) = 0;
+    // Any thread: close with 1001 "going away".
+    virtual void go_away() = 0;
+};
+
+class hub {
+public:
+    void join(const std::shared_ptr<stream_client>& client);
+    void leave(const stream_client* client);
+    void broadcast(const quote_change& change);
+    void close_all();
+    std::size_t size() const;
+
+private:
+    mutable std::mutex mu_;
+    std::unordered_map<const stream_client*, std::weak_ptr<stream_client>> clients_;
+};
+
+}  // namespace tickerd

@@ -1,0 +1,64 @@
+#pragma once
+// One poll loop per (provider, upstream symbol): fetch the provider's targets,
+// parse, normalise for every symbol fed by it, hand the result to the store.
+// Failures back off exponentially with jitter; Retry-After is honoured.
+#include <atomic>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "daemon/http_client.hpp"
+#include "daemon/rate_limited_log.hpp"
+#include "tickerd/config.hpp"
+#include "tickerd/feed.hpp"
+#include "tickerd/snapshot_store.hpp"
+
+namespace tickerd {
+
+struct poll_counters {
+    std::atomic<std::uint64_t> polls_ok{0};
+    std::atomic<std::uint64_t> polls_failed{0};
+    std::atomic<std::uint64_t> quotes_rejected{0};
+};
+
+class poll_loop : public std::enable_shared_from_this<poll_loop> {
+public:
+    poll_loop(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, const poll_feed& feed,
+              const provider_config& provider, std::string upstream_symbol, std::vector<std::size_t> symbols,
+              snapshot_store& store, rate_limited_log& log, poll_counters& counters);
+    void start();
+    void stop();
+    const std::string& label() const { return label_; }
+
+private:
+    void schedule(std::chrono::milliseconds delay);
+    void poll();
+    void fetch_next();
+    void on_fetch(fetch_result r);
+    void on_replies();
+    void on_failure(const feed_error& error, std::optional<std::chrono::seconds> retry_after);
+    std::chrono::milliseconds backoff();
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    boost::asio::steady_timer timer_;
+    const poll_feed& feed_;
+    const provider_config provider_;
+    const std::string label_;  // "yahoo:NVDA", for logs
+    const std::vector<std::string> targets_;
+    const std::vector<std::size_t> symbols_;
+    http_client client_;
+    snapshot_store& store_;
+    rate_limited_log& log_;
+    poll_counters& counters_;
+    std::vector<fetch_result> replies_;
+    unsigned failures_ = 0;
+    bool stopped_ = false;
+    std::minstd_rand rng_;
+};
+
+}  // namespace tickerd

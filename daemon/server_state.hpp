@@ -1,0 +1,30 @@
+#pragma once
+// What the listener hands to every session: the store, the hub, the config.
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include "daemon/hub.hpp"
+#include "tickerd/config.hpp"
+#include "tickerd/snapshot_store.hpp"
+
+namespace tickerd {
+
+struct server_state {
+    server_state(const config& c, snapshot_store& s, hub& h) : cfg(c), store(s), clients(h) {}
+
+    const config& cfg;
+    snapshot_store& store;
+    hub& clients;
+    const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+    // GET /v1/snapshot (unfiltered) is built once per seq and shared.
+    shared_text snapshot_body(std::uint64_t& seq_out);
+
+private:
+    std::mutex cache_mu_;
+    std::uint64_t cached_seq_ = 0;
+    shared_text cached_body_;
+};
+
+}  // namespace tickerd
