@@ -38,6 +38,7 @@ std::optional<decimal> decimal::parse(std::string_view s) {
     int frac_digits = 0; // digits of mant that are after the point
     int dropped = 0;     // integer digits dropped because mant was full (scale up later)
     bool any = false;
+    bool int_any = false;  // JSON requires a digit before the point: ".5" is not a number
     bool round_up_dropped = false;
     auto take = [&](char c, bool fractional) {
         any = true;
@@ -56,7 +57,11 @@ std::optional<decimal> decimal::parse(std::string_view s) {
             round_up_dropped = true;
         }
     };
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') take(s[i++], false);
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        take(s[i++], false);
+        int_any = true;
+    }
+    if (!int_any) return std::nullopt;
     if (i < s.size() && s[i] == '.') {
         ++i;
         bool frac_any = false;
@@ -99,7 +104,8 @@ std::optional<decimal> decimal::parse(std::string_view s) {
             if (units > std::numeric_limits<std::int64_t>::max()) return std::nullopt;
         }
     } else {
-        if (-e > 40) return decimal{0};
+        // mant < 10^37, so a shift of 38 or more rounds to zero (and 10^39 overflows 128 bits).
+        if (-e > 38) return decimal{0};
         units = shift_round(mant, static_cast<int>(-e));
     }
     if (units > std::numeric_limits<std::int64_t>::max()) return std::nullopt;
@@ -111,18 +117,23 @@ decimal decimal::rounded(int places) const {
     if (places >= scale) return *this;
     if (places < 0) places = 0;
     const int shift = scale - places;
-    return decimal{static_cast<std::int64_t>(shift_round(units_, shift) * pow10(shift))};
+    int128 r = shift_round(units_, shift) * pow10(shift);
+    // Rounding away from zero can leave the int64 range at the extremes; step back toward zero.
+    if (r > std::numeric_limits<std::int64_t>::max()) r -= pow10(shift);
+    if (r < -std::numeric_limits<std::int64_t>::max()) r += pow10(shift);
+    return decimal{static_cast<std::int64_t>(r)};
 }
 
 std::string decimal::to_string(int places) const {
     if (places < 0) places = 0;
     if (places > scale) places = scale;
-    const std::int64_t r = rounded(places).units_;
-    const std::uint64_t a = r < 0 ? static_cast<std::uint64_t>(-(r + 1)) + 1 : static_cast<std::uint64_t>(r);
+    // Rounded in 128 bits: at the int64 extremes the rounded value does not fit in a decimal.
+    const int128 r = shift_round(units_, scale - places) * pow10(scale - places);
+    const int128 a = r < 0 ? -r : r;
     std::string out = r < 0 ? "-" : "";
-    out += std::to_string(a / static_cast<std::uint64_t>(one));
+    out += std::to_string(static_cast<std::uint64_t>(a / one));
     if (places > 0) {
-        std::string frac = std::to_string(a % static_cast<std::uint64_t>(one));
+        std::string frac = std::to_string(static_cast<std::uint64_t>(a % one));
         frac.insert(0, static_cast<std::size_t>(scale) - frac.size(), '0');
         out += '.';
         out.append(frac, 0, static_cast<std::size_t>(places));

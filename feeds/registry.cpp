@@ -1,1 +1,80 @@
-// placeholder
+// The provider table: polled feeds by name, and helpers shared by the adapters.
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tickerd/feed.hpp"
+#include "tickerd/feeds/coinbase.hpp"
+#include "tickerd/feeds/yahoo.hpp"
+
+namespace tickerd {
+namespace {
+
+feed_error too_few_replies(std::string_view provider, std::size_t want, std::size_t got) {
+    return feed_error{feed_error_kind::malformed, std::string(provider) + ": expected " + std::to_string(want) +
+                                                      " replies, got " + std::to_string(got)};
+}
+
+std::vector<std::string> yahoo_targets(std::string_view symbol) { return {feeds::yahoo_chart_target(symbol)}; }
+
+feed_result<raw_quote> yahoo_parse(std::span<const http_reply> replies, time_point now) {
+    if (replies.size() < 1) return too_few_replies("yahoo", 1, replies.size());
+    return feeds::parse_yahoo_chart(replies[0], now);
+}
+
+std::vector<std::string> coinbase_targets(std::string_view product) {
+    return {feeds::coinbase_ticker_target(product), feeds::coinbase_stats_target(product)};
+}
+
+feed_result<raw_quote> coinbase_parse(std::span<const http_reply> replies, time_point /*now*/) {
+    if (replies.size() < 2) return too_few_replies("coinbase", 2, replies.size());
+    return feeds::parse_coinbase(replies[0], replies[1]);
+}
+
+constexpr poll_feed yahoo_feed{"yahoo", &yahoo_targets, &yahoo_parse};
+constexpr poll_feed coinbase_feed{"coinbase", &coinbase_targets, &coinbase_parse};
+
+}  // namespace
+
+const poll_feed* find_poll_feed(std::string_view provider) {
+    if (provider == yahoo_feed.name) return &yahoo_feed;
+    if (provider == coinbase_feed.name) return &coinbase_feed;
+    return nullptr;
+}
+
+bool is_known_provider(std::string_view provider) {
+    return provider == "yahoo" || provider == "coinbase" || provider == "sim";
+}
+
+std::string url_encode(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size());
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                                c == '-' || c == '.' || c == '_' || c == '~';
+        if (unreserved) {
+            out += ch;
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0x0F];
+        }
+    }
+    return out;
+}
+
+std::string_view to_string(feed_error_kind k) {
+    switch (k) {
+        case feed_error_kind::malformed: return "malformed";
+        case feed_error_kind::upstream_error: return "upstream_error";
+        case feed_error_kind::rate_limited: return "rate_limited";
+        case feed_error_kind::no_data: return "no_data";
+        case feed_error_kind::bad_price: return "bad_price";
+    }
+    return "unknown";
+}
+
+}  // namespace tickerd
