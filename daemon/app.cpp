@@ -45,18 +45,22 @@ void run_expiry(const std::shared_ptr<net::steady_timer>& timer, snapshot_store&
 
 int run_daemon(const config& cfg) {
     const unsigned threads = cfg.server.threads != 0 ? cfg.server.threads : std::max(1u, std::thread::hardware_concurrency());
-    net::io_context ioc(static_cast<int>(threads));
 
+    // Declared before the io_context so that they outlive it: sessions and loops
+    // still held by pending handlers are destroyed with the io_context and use these.
     net::ssl::context tls(net::ssl::context::tls_client);
     tls.set_default_verify_paths();
     tls.set_verify_mode(net::ssl::verify_peer);
     tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
                     net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
-
     snapshot_store store(cfg.symbols, first_sequence());
     hub clients;
     store.on_change([&clients](const quote_change& change) { clients.broadcast(change); });
     server_state state(cfg, store, clients);
+    rate_limited_log upstream_log;
+    poll_counters counters;
+
+    net::io_context ioc(static_cast<int>(threads));
 
     auto http = std::make_shared<listener>(ioc, state);
     if (auto err = http->bind(cfg.server.listen_host, cfg.server.listen_port); !err.empty()) {
@@ -70,8 +74,6 @@ int run_daemon(const config& cfg) {
     http->start();
 
     // One poll loop per (provider, upstream symbol); the preferred source of each symbol is polled.
-    rate_limited_log upstream_log;
-    poll_counters counters;
     std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> polled;
     std::vector<std::size_t> simulated;
     for (std::size_t i = 0; i < cfg.symbols.size(); ++i) {
