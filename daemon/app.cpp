@@ -15,6 +15,9 @@
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/server_state.hpp"
 #include "daemon/sim_loop.hpp"
+#include "daemon/static_files.hpp"
+#include "tickerd/feeds/sim.hpp"
+#include "tickerd/price_history.hpp"
 #include "tickerd/feed.hpp"
 #include "tickerd/snapshot_store.hpp"
 
@@ -41,6 +44,21 @@ void run_expiry(const std::shared_ptr<net::steady_timer>& timer, snapshot_store&
     });
 }
 
+// The demo has no past: give its sparklines a simulated one ending at the start price.
+void backfill_sim_history(const config& cfg, const std::vector<std::size_t>& simulated, price_history& history) {
+    const auto res = cfg.history.resolution;
+    const auto n = static_cast<std::size_t>(cfg.history.retention / res);
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
+    for (const std::size_t i : simulated) {
+        const symbol_config& sym = cfg.symbols[i];
+        const auto prices = feeds::sim_history(cfg.providers.at("sim").seed, sym.id,
+                                               sym.start_price.value_or(decimal::from_int(100)), sym.precision, n);
+        for (std::size_t k = 0; k < prices.size(); ++k) {
+            history.record(i, now - res * static_cast<long>(prices.size() - k), prices[k]);
+        }
+    }
+}
+
 }  // namespace
 
 int run_daemon(const config& cfg) {
@@ -55,8 +73,17 @@ int run_daemon(const config& cfg) {
                     net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
     snapshot_store store(cfg.symbols, first_sequence());
     hub clients;
-    store.on_change([&clients](const quote_change& change) { clients.broadcast(change); });
-    server_state state(cfg, store, clients);
+    price_history history(cfg.symbols.size(), cfg.history);
+    store.on_change([&clients, &history](const quote_change& change) {
+        history.record(change.index, change.quote->q.received_at, change.quote->q.price);
+        clients.broadcast(change);
+    });
+    const std::string web_root = cfg.server.web_root.empty() ? TICKERD_DEFAULT_WEB_ROOT : cfg.server.web_root;
+    std::string web_error;
+    auto web = static_files::load(web_root, web_error);
+    if (!web_error.empty()) spdlog::warn("{}", web_error);
+    spdlog::info("serving {} static files from {}", web.size(), web_root);
+    server_state state(cfg, store, clients, history, std::move(web));
     rate_limited_log upstream_log;
     poll_counters counters;
 
@@ -95,6 +122,7 @@ int run_daemon(const config& cfg) {
     }
     std::shared_ptr<sim_loop> sim;
     if (!simulated.empty()) {
+        backfill_sim_history(cfg, simulated, history);
         sim = std::make_shared<sim_loop>(ioc.get_executor(), cfg.providers.at("sim"), simulated, store);
         sim->start();
         spdlog::warn("serving simulated quotes (provider sim) for {} symbols: not market data", simulated.size());

@@ -309,9 +309,10 @@ public:
 
     config run(const toml::table& root) {
         config c;
-        check_keys(root, "", {"log_level", "server", "symbols", "providers"});
+        check_keys(root, "", {"log_level", "server", "history", "symbols", "providers"});
         if (const auto* n = root.get("log_level")) c.log_level = log_level(*n);
         if (const auto* n = root.get("server")) c.server = server(as_table(*n, "server"));
+        if (const auto* n = root.get("history")) c.history = history(as_table(*n, "history"));
         if (const auto* n = root.get("providers")) {
             for (const auto& [name, node] : as_table(*n, "providers")) {
                 const std::string key = join("providers", name.str());
@@ -346,7 +347,7 @@ private:
     static server_config server(const toml::table& t) {
         server_config s;
         check_keys(t, "server",
-                   {"listen", "threads", "ping_interval", "heartbeat_interval", "max_queued_messages"});
+                   {"listen", "threads", "ping_interval", "heartbeat_interval", "max_queued_messages", "web_root"});
         if (const auto* n = t.get("listen")) parse_listen(*n, "server.listen", s);
         if (const auto* n = t.get("threads")) s.threads = static_cast<unsigned>(get_int(*n, "server.threads", 0, max_threads));
         if (const auto* n = t.get("ping_interval")) s.ping_interval = get_duration(*n, "server.ping_interval", true);
@@ -355,7 +356,28 @@ private:
         if (const auto* n = t.get("max_queued_messages"))
             s.max_queued_messages = static_cast<std::size_t>(
                 get_int(*n, "server.max_queued_messages", 1, std::numeric_limits<std::int64_t>::max()));
+        if (const auto* n = t.get("web_root")) {
+            s.web_root = get_string(*n, "server.web_root");
+            if (s.web_root.empty() || has_control_chars(s.web_root))
+                fail("server.web_root", "must be a directory path", n);
+        }
         return s;
+    }
+
+    static history_config history(const toml::table& t) {
+        history_config h;
+        check_keys(t, "history", {"resolution", "retention"});
+        if (const auto* n = t.get("resolution")) {
+            h.resolution = get_duration(*n, "history.resolution", true);
+            if (h.resolution < milliseconds{1000}) fail("history.resolution", "must be at least 1s", n);
+        }
+        if (const auto* n = t.get("retention")) {
+            h.retention = get_duration(*n, "history.retention", true);
+            if (h.retention < h.resolution) fail("history.retention", "must be at least history.resolution", n);
+            if (h.retention / h.resolution > 100'000)
+                fail("history.retention", "keeps more than 100000 points per symbol: raise history.resolution", n);
+        }
+        return h;
     }
 
     static provider_config provider(std::string_view name, const toml::table& t, const std::string& path) {

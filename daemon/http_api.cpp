@@ -72,6 +72,41 @@ api_response one_quote(std::string_view id, server_state& st) {
     return r;
 }
 
+std::optional<std::chrono::milliseconds> history_window(std::string_view w) {
+    if (w == "1h") return std::chrono::hours(1);
+    if (w == "6h") return std::chrono::hours(6);
+    if (w == "1d" || w == "24h") return std::chrono::hours(24);
+    return std::nullopt;
+}
+
+api_response history(std::string_view id, const parsed_target& t, server_state& st) {
+    const auto index = st.store.index_of(id);
+    if (!index) return error(404, fmt::format("unknown symbol {}", id));
+    const std::string window = query_param(t.query, "window").value_or("1d");
+    const auto span = history_window(window);
+    if (!span) return error(400, "window must be 1h, 6h or 1d");
+    const auto points = st.history.points(*index, *span, now_ms());
+    return json(200, encode_history(st.store.symbols()[*index], window, st.history.config().resolution, points));
+}
+
+api_response static_file_response(const std::string& path, const api_request& req, server_state& st) {
+    const static_file* f = st.web.find(path);
+    if (f == nullptr) return error(404, "no such endpoint");
+    api_response r;
+    r.content_type = f->content_type;
+    r.etag = f->etag;
+    r.headers.emplace_back("Last-Modified", f->last_modified);
+    const bool fresh = !req.if_none_match.empty() ? etag_matches(req.if_none_match, f->etag)
+                                                  : !req.if_modified_since.empty() && req.if_modified_since == f->last_modified;
+    if (fresh) {
+        r.status = 304;
+        r.body = std::make_shared<const std::string>();
+        return r;
+    }
+    r.body = f->content;
+    return r;
+}
+
 api_response readiness(server_state& st) {
     std::string missing;
     std::string stale;
@@ -139,6 +174,16 @@ symbol_selection select_symbols(const snapshot_store& store, const std::vector<s
 }
 
 api_response handle_api(const api_request& req, server_state& st) {
+    if (req.method == "OPTIONS") {
+        // CORS preflight: the API is public, read-only market data.
+        api_response r;
+        r.status = 204;
+        r.body = std::make_shared<const std::string>();
+        r.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD");
+        r.headers.emplace_back("Access-Control-Allow-Headers", "If-None-Match, If-Modified-Since, Last-Event-ID");
+        r.headers.emplace_back("Access-Control-Max-Age", "86400");
+        return r;
+    }
     if (req.method != "GET" && req.method != "HEAD") {
         auto r = error(405, "only GET and HEAD are supported");
         r.headers.emplace_back("Allow", "GET, HEAD");
@@ -153,8 +198,16 @@ api_response handle_api(const api_request& req, server_state& st) {
         return json(200, fmt::format("{{\"status\":\"ok\",\"uptime_s\":{},\"clients\":{}}}", up.count(), st.clients.size()));
     }
     if (t.path == "/readyz") return readiness(st);
+    if (t.path.starts_with("/v1/history/")) return history(std::string_view(t.path).substr(12), t, st);
+    if (t.path == "/v1/openapi.json") {
+        static const auto doc = std::make_shared<const std::string>(openapi_document);
+        api_response r;
+        r.body = doc;
+        return r;
+    }
     if (t.path == "/v1/stream") return error(426, "/v1/stream is a WebSocket endpoint: send an Upgrade request");
-    return error(404, "no such endpoint");
+    if (t.path.starts_with("/v1/")) return error(404, "no such endpoint");
+    return static_file_response(t.path, req, st);
 }
 
 shared_text server_state::snapshot_body(std::uint64_t& seq_out) {

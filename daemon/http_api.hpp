@@ -12,7 +12,8 @@ namespace tickerd {
 struct api_request {
     std::string_view method;
     std::string_view target;         // path and query as received
-    std::string_view if_none_match;  // header value, may be empty
+    std::string_view if_none_match;      // header value, may be empty
+    std::string_view if_modified_since;  // header value, may be empty
 };
 
 struct api_response {
@@ -25,6 +26,9 @@ struct api_response {
 };
 
 api_response handle_api(const api_request& req, server_state& state);
+
+// The OpenAPI document (docs/openapi.yaml, which is written as JSON), built in.
+extern const std::string_view openapi_document;
 
 // Split "path?query" and look up one query parameter (URL-decoded).
 struct parsed_target {

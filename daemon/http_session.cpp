@@ -8,6 +8,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "daemon/http_api.hpp"
+#include "daemon/sse_session.hpp"
 #include "daemon/ws_session.hpp"
 #include "tickerd/protocol.hpp"
 
@@ -52,29 +53,43 @@ private:
         auto req = parser_->release();
         const auto t = parse_target(req.target());
         if (t.valid && t.path == "/v1/stream" && beast::websocket::is_upgrade(req)) return upgrade(std::move(req), t);
-        const api_request ar{req.method_string(), req.target(), req[http::field::if_none_match]};
+        if (t.valid && t.path == "/v1/events" && req.method() == http::verb::get) return events(std::move(req), t);
+        const api_request ar{req.method_string(), req.target(), req[http::field::if_none_match],
+                             req[http::field::if_modified_since]};
         respond(handle_api(ar, state_), req.version(), req.keep_alive(), req.method() == http::verb::head);
+    }
+
+    // ?symbols= and ?since= (or Last-Event-ID) of /v1/stream and /v1/events; an error text when invalid.
+    std::string stream_params(const parsed_target& t, std::string_view last_event_id, stream_request& what) const {
+        if (const auto symbols = query_param(t.query, "symbols")) {
+            auto sel = select_symbols(state_.store, split_symbol_list(*symbols));
+            if (!sel.unknown.empty()) return "unknown symbol " + sel.unknown;
+            what.symbols = std::move(sel.indexes);
+        }
+        std::string since = query_param(t.query, "since").value_or(std::string(last_event_id));
+        if (!since.empty()) {
+            const auto [p, ec] = std::from_chars(since.data(), since.data() + since.size(), what.since);
+            if (ec != std::errc{} || p != since.data() + since.size()) return "since must be a sequence number";
+        }
+        return {};
     }
 
     void upgrade(http::request<http::string_body> req, const parsed_target& t) {
         stream_request what;
-        if (const auto symbols = query_param(t.query, "symbols")) {
-            auto sel = select_symbols(state_.store, split_symbol_list(*symbols));
-            if (!sel.unknown.empty()) {
-                return respond(error_response(400, "unknown symbol " + sel.unknown), req.version(), false, false);
-            }
-            what.symbols = std::move(sel.indexes);
-        }
-        if (const auto since = query_param(t.query, "since")) {
-            std::uint64_t v = 0;
-            const auto [p, ec] = std::from_chars(since->data(), since->data() + since->size(), v);
-            if (ec != std::errc{} || p != since->data() + since->size()) {
-                return respond(error_response(400, "since must be a sequence number"), req.version(), false, false);
-            }
-            what.since = v;
+        if (auto err = stream_params(t, {}, what); !err.empty()) {
+            return respond(error_response(400, err), req.version(), false, false);
         }
         stream_.expires_never();
         start_ws_session(stream_.release_socket(), std::move(req), std::move(what), state_);
+    }
+
+    void events(http::request<http::string_body> req, const parsed_target& t) {
+        stream_request what;
+        if (auto err = stream_params(t, req["Last-Event-ID"], what); !err.empty()) {
+            return respond(error_response(400, err), req.version(), false, false);
+        }
+        stream_.expires_never();
+        start_sse_session(stream_.release_socket(), req.version(), std::move(what), state_);
     }
 
     static api_response error_response(unsigned status, const std::string& message) {
@@ -90,6 +105,9 @@ private:
         res->set(http::field::content_type, ar.content_type);
         if (ar.no_cache) res->set(http::field::cache_control, "no-cache");
         if (!ar.etag.empty()) res->set(http::field::etag, ar.etag);
+        // Public, read-only market data: any page may read it.
+        res->set(http::field::access_control_allow_origin, "*");
+        res->set(http::field::access_control_expose_headers, "ETag");
         for (const auto& [k, v] : ar.headers) res->set(k, v);
         res->keep_alive(keep_alive);
         if (ar.status == 304) {

@@ -113,6 +113,20 @@ std::string encode_stream_error(std::string_view code, std::string_view message)
     return fmt::format("{{\"type\":\"error\",\"code\":{},\"message\":{}}}", json_string(code), json_string(message));
 }
 
+std::string encode_history(const symbol_config& sym, std::string_view window, std::chrono::milliseconds resolution,
+                           const std::vector<history_point>& points) {
+    std::string out = fmt::format("{{\"symbol\":{},\"window\":{},\"resolution_s\":{},\"points\":[", json_string(sym.id),
+                                  json_string(window), resolution.count() / 1000);
+    bool first = true;
+    for (const auto& [t, price] : points) {
+        fmt::format_to(std::back_inserter(out), "{}[{},{}]", first ? "" : ",", t.time_since_epoch().count(),
+                       price.to_string(sym.precision));
+        first = false;
+    }
+    out += "]}";
+    return out;
+}
+
 std::string encode_http_error(std::string_view message) {
     return fmt::format("{{\"error\":{}}}", json_string(message));
 }

@@ -5,17 +5,22 @@
 #include <mutex>
 
 #include "daemon/hub.hpp"
+#include "daemon/static_files.hpp"
+#include "tickerd/price_history.hpp"
 #include "tickerd/config.hpp"
 #include "tickerd/snapshot_store.hpp"
 
 namespace tickerd {
 
 struct server_state {
-    server_state(const config& c, snapshot_store& s, hub& h) : cfg(c), store(s), clients(h) {}
+    server_state(const config& c, snapshot_store& s, hub& h, price_history& ph, static_files web_files)
+        : cfg(c), store(s), clients(h), history(ph), web(std::move(web_files)) {}
 
     const config& cfg;
     snapshot_store& store;
     hub& clients;
+    price_history& history;
+    const static_files web;
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     // GET /v1/snapshot (unfiltered) is built once per seq and shared.

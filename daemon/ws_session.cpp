@@ -8,6 +8,8 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/http_api.hpp"
+#include "daemon/stream_subscription.hpp"
 #include "tickerd/protocol.hpp"
 
 namespace tickerd {
@@ -27,11 +29,8 @@ public:
         : ws_(std::move(socket)),
           state_(state),
           heartbeat_(ws_.get_executor()),
-          subscribed_(state.store.symbols().size(), what.symbols.empty()),
-          sent_seq_(state.store.symbols().size(), 0),
-          since_(what.since) {
-        for (const std::size_t i : what.symbols) subscribed_[i] = true;
-    }
+          subscription_(state.store.symbols().size(), what.symbols),
+          since_(what.since) {}
 
     ~ws_session() override { state_.clients.leave(this); }
 
@@ -64,31 +63,19 @@ private:
         state_.clients.join(shared_from_this());
         // Joined first, then the snapshot: a change that races with it arrives
         // afterwards and is dropped by seq if the snapshot already holds it.
-        send_snapshot(subscribed_indexes(), since_);
+        send_snapshot(subscription_.indexes(), since_);
         do_read();
         arm_heartbeat();
     }
 
-    std::vector<std::size_t> subscribed_indexes() const {
-        std::vector<std::size_t> out;
-        for (std::size_t i = 0; i < subscribed_.size(); ++i) {
-            if (subscribed_[i]) out.push_back(i);
-        }
-        return out;
-    }
-
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since) {
         const auto view = state_.store.snapshot(indexes, since);
-        for (const std::size_t i : indexes) sent_seq_[i] = std::max(sent_seq_[i], view.seq);
-        last_seq_ = std::max(last_seq_, view.seq);
+        subscription_.snapshot_sent(indexes, view.seq);
         send(std::make_shared<const std::string>(encode_stream_snapshot(view.seq, since, view.quotes)));
     }
 
     void on_change(const quote_change& change) {
-        if (closing_ || !subscribed_[change.index]) return;
-        if (change.seq <= sent_seq_[change.index]) return;
-        sent_seq_[change.index] = change.seq;
-        last_seq_ = std::max(last_seq_, change.seq);
+        if (closing_ || !subscription_.accept(change)) return;
         send(change.update_message);
     }
 
@@ -140,34 +127,14 @@ private:
     void handle_message(const std::string& text) {
         auto msg = parse_client_message(text);
         if (!msg) return send(std::make_shared<const std::string>(encode_stream_error("bad_request", msg.error())));
-        auto sel = select_symbols(msg->symbols);
-        if (!sel.second.empty()) {
+        auto sel = select_symbols(state_.store, msg->symbols);
+        if (!sel.unknown.empty()) {
             return send(std::make_shared<const std::string>(
-                encode_stream_error("unknown_symbol", "unknown symbol " + sel.second)));
+                encode_stream_error("unknown_symbol", "unknown symbol " + sel.unknown)));
         }
-        if (msg->op == client_message::kind::unsubscribe) {
-            for (const std::size_t i : sel.first) subscribed_[i] = false;
-            return;
-        }
-        std::vector<std::size_t> added;
-        for (const std::size_t i : sel.first) {
-            if (!subscribed_[i]) {
-                subscribed_[i] = true;
-                added.push_back(i);
-            }
-        }
+        if (msg->op == client_message::kind::unsubscribe) return subscription_.remove(sel.indexes);
         // Answered with a snapshot of the newly added symbols (possibly none).
-        send_snapshot(added, 0);
-    }
-
-    std::pair<std::vector<std::size_t>, std::string> select_symbols(const std::vector<std::string>& ids) const {
-        std::vector<std::size_t> out;
-        for (const auto& id : ids) {
-            const auto i = state_.store.index_of(id);
-            if (!i) return {{}, id.substr(0, 64)};
-            out.push_back(*i);
-        }
-        return {out, {}};
+        send_snapshot(subscription_.add(sel.indexes), 0);
     }
 
     void arm_heartbeat() {
@@ -176,7 +143,7 @@ private:
             if (ec || self->closing_) return;
             const auto quiet = std::chrono::steady_clock::now() - self->last_send_;
             if (quiet >= self->state_.cfg.server.heartbeat_interval && self->queue_.empty()) {
-                self->send(std::make_shared<const std::string>(encode_heartbeat(self->last_seq_)));
+                self->send(std::make_shared<const std::string>(encode_heartbeat(self->subscription_.last_seq())));
             }
             self->arm_heartbeat();
         });
@@ -210,10 +177,8 @@ private:
     net::steady_timer heartbeat_;
     beast::flat_buffer buffer_;
     std::deque<shared_text> queue_;
-    std::vector<bool> subscribed_;
-    std::vector<std::uint64_t> sent_seq_;
+    stream_subscription subscription_;
     std::uint64_t since_ = 0;
-    std::uint64_t last_seq_ = 0;
     std::chrono::steady_clock::time_point last_send_ = std::chrono::steady_clock::now();
     std::optional<std::pair<websocket::close_code, const char*>> pending_close_;
     bool closing_ = false;

@@ -90,3 +90,33 @@ decimal sim_walk::next() {
 }
 
 }  // namespace tickerd::feeds
+
+namespace tickerd::feeds {
+
+std::vector<decimal> sim_history(std::uint64_t seed, std::string_view symbol, decimal end, int precision,
+                                 std::size_t points) {
+    std::vector<decimal> out;
+    if (points == 0 || !end.is_positive()) return out;
+    std::mt19937_64 rng(mix64(seed ^ mix64(fnv1a64(symbol) + 1)));
+    // Walk in parts per million of `end`, then subtract the straight line to the
+    // walk's end point so that the series finishes exactly at `end`.
+    std::vector<std::int64_t> walk(points, 0);
+    std::int64_t w = 0;
+    for (std::size_t k = 0; k < points; ++k) {
+        std::int64_t z = 0;
+        for (int i = 0; i < 12; ++i) z += static_cast<std::int64_t>(rng() >> 44);  // 20-bit uniforms
+        z -= 6 * (std::int64_t{1} << 20);
+        w += z * 1500 / (std::int64_t{1} << 20);  // sd 1500 ppm = 0.15 %
+        walk[k] = w;
+    }
+    out.reserve(points);
+    const auto n = static_cast<std::int64_t>(points);
+    for (std::int64_t k = 0; k < n; ++k) {
+        const std::int64_t bridge = walk[static_cast<std::size_t>(k)] - walk.back() * (k + 1) / n;
+        const i128 units = static_cast<i128>(end.units()) * (1'000'000 + bridge) / 1'000'000;
+        out.push_back(decimal::from_units(static_cast<std::int64_t>(std::max<i128>(units, 1))).rounded(precision));
+    }
+    return out;
+}
+
+}  // namespace tickerd::feeds

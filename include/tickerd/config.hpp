@@ -23,6 +23,12 @@ struct server_config {
     milliseconds ping_interval{15'000};             // WebSocket ping; a client silent for 2x is closed
     milliseconds heartbeat_interval{15'000};        // app-level heartbeat on a quiet stream
     std::size_t max_queued_messages = 1024;         // per WebSocket client; beyond: close 1013
+    std::string web_root;                           // static files served at /; empty: the built-in default
+};
+
+struct history_config {
+    milliseconds resolution{60'000};                // one point per symbol per this period
+    milliseconds retention{86'400'000};             // points older than this are dropped
 };
 
 struct provider_config {
@@ -55,6 +61,7 @@ struct symbol_config {
 struct config {
     std::string file;
     server_config server;
+    history_config history;
     std::string log_level = "info";
     std::vector<symbol_config> symbols;             // in config order
     std::map<std::string, provider_config> providers;

@@ -1,6 +1,7 @@
 #pragma once
 // The wire format: JSON encoding of quotes and stream messages, and the parser
 // of what clients send. Encoding is done once per change (see snapshot_store).
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -8,6 +9,8 @@
 #include <vector>
 
 #include "tickerd/config.hpp"
+#include "tickerd/decimal.hpp"
+#include "tickerd/price_history.hpp"
 #include "tickerd/quote.hpp"
 #include "tickerd/result.hpp"
 
@@ -34,6 +37,9 @@ std::string encode_http_snapshot(std::uint64_t seq, time_point generated_at, con
 std::string encode_heartbeat(std::uint64_t seq);
 // {"type":"error","code":…,"message":…}
 std::string encode_stream_error(std::string_view code, std::string_view message);
+// {"symbol":…,"window":…,"resolution_s":N,"points":[[t_ms,price],…]}
+std::string encode_history(const symbol_config& sym, std::string_view window, std::chrono::milliseconds resolution,
+                           const std::vector<history_point>& points);
 // {"error":…}
 std::string encode_http_error(std::string_view message);
 

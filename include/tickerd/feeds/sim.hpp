@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <random>
 #include <string_view>
+#include <vector>
 
 #include "tickerd/decimal.hpp"
 
@@ -23,5 +24,10 @@ private:
     decimal current_;
     int precision_;
 };
+
+// A deterministic past for the demo's sparklines: `points` prices that wander
+// (a random-walk bridge, about 0.15 % a step) and come back to `end`, oldest first.
+std::vector<decimal> sim_history(std::uint64_t seed, std::string_view symbol, decimal end, int precision,
+                                 std::size_t points);
 
 }  // namespace tickerd::feeds

@@ -1,0 +1,36 @@
+#include "tickerd/price_history.hpp"
+
+namespace tickerd {
+
+price_history::price_history(std::size_t symbols, history_config cfg) : cfg_(cfg), series_(symbols) {}
+
+void price_history::record(std::size_t index, time_point t, decimal price) {
+    const auto res = cfg_.resolution.count();
+    const auto ms = t.time_since_epoch().count();
+    const time_point bucket{std::chrono::milliseconds((ms / res) * res)};
+    const std::scoped_lock lk(mu_);
+    if (index >= series_.size()) return;
+    auto& s = series_[index];
+    if (!s.empty() && s.back().t == bucket) {
+        s.back().price = price;
+    } else if (s.empty() || s.back().t < bucket) {
+        s.push_back({bucket, price});
+    } else {
+        return;  // older than what we hold: the clock went back; keep the series ordered
+    }
+    while (!s.empty() && s.front().t < bucket - cfg_.retention) s.pop_front();
+}
+
+std::vector<history_point> price_history::points(std::size_t index, std::chrono::milliseconds window,
+                                                 time_point now) const {
+    std::vector<history_point> out;
+    const std::scoped_lock lk(mu_);
+    if (index >= series_.size()) return out;
+    const time_point from = now - window;
+    for (const auto& p : series_[index]) {
+        if (p.t >= from) out.push_back(p);
+    }
+    return out;
+}
+
+}  // namespace tickerd

@@ -1,0 +1,35 @@
+#pragma once
+// Recent prices per symbol for sparklines: one point per resolution bucket (the
+// last price seen in it), kept for the retention period. Thread-safe.
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "tickerd/config.hpp"
+#include "tickerd/decimal.hpp"
+#include "tickerd/quote.hpp"
+
+namespace tickerd {
+
+struct history_point {
+    time_point t;  // start of the bucket
+    decimal price;
+};
+
+class price_history {
+public:
+    price_history(std::size_t symbols, history_config cfg);
+    void record(std::size_t index, time_point t, decimal price);
+    // Points of the last `window` before `now`, oldest first.
+    std::vector<history_point> points(std::size_t index, std::chrono::milliseconds window, time_point now) const;
+    const history_config& config() const { return cfg_; }
+
+private:
+    history_config cfg_;
+    mutable std::mutex mu_;
+    std::vector<std::deque<history_point>> series_;
+};
+
+}  // namespace tickerd
