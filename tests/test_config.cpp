@@ -639,3 +639,39 @@ TEST_CASE("config/demo.toml parses and uses only sim", "[config]") {
     CHECK(c.symbols[3].start_price == decimal::parse("71420.00"));
     CHECK(c.symbols[4].start_price == decimal::parse("25412"));
 }
+
+TEST_CASE("history and web_root keys", "[config]") {
+    const std::string base = R"(
+[[symbols]]
+id = "X"
+class = "crypto"
+currency = "USD"
+sources = ["sim"]
+start_price = "1"
+[providers.sim]
+)";
+    auto ok = tickerd::parse_config("[server]\nweb_root = \"/srv/web\"\n[history]\nresolution = \"30s\"\nretention = \"6h\"\n" + base, "h.toml");
+    REQUIRE(ok);
+    CHECK(ok->server.web_root == "/srv/web");
+    CHECK(ok->history.resolution == std::chrono::seconds(30));
+    CHECK(ok->history.retention == std::chrono::hours(6));
+    auto defaults = tickerd::parse_config(base, "h.toml");
+    REQUIRE(defaults);
+    CHECK(defaults->history.resolution == std::chrono::minutes(1));
+    CHECK(defaults->history.retention == std::chrono::hours(24));
+    CHECK(defaults->server.web_root.empty());
+    const std::pair<const char*, const char*> bad[] = {
+        {"[history]\nresolution = \"500ms\"\n", "history.resolution"},
+        {"[history]\nresolution = \"1m\"\nretention = \"30s\"\n", "history.retention"},
+        {"[history]\nresolution = \"1s\"\nretention = \"48h\"\n", "history.retention"},
+        {"[history]\nbogus = 1\n", "history.bogus"},
+        {"[server]\nweb_root = \"\"\n", "server.web_root"},
+        {"[server]\nweb_root = 5\n", "server.web_root"},
+    };
+    for (const auto& [text, key] : bad) {
+        INFO(text);
+        auto r = tickerd::parse_config(std::string(text) + base, "h.toml");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().key == key);
+    }
+}

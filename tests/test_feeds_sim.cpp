@@ -144,3 +144,19 @@ TEST_CASE("sim small prices stay near the start too", "[sim]") {
     CHECK(hi <= dec("1.10"));
     CHECK(lo < hi);
 }
+
+TEST_CASE("sim_history is deterministic, ends at the given price and wanders", "[sim]") {
+    const auto end = *tickerd::decimal::parse("1284.30");
+    const auto a = tickerd::feeds::sim_history(42, "NVDA", end, 2, 1440);
+    const auto b = tickerd::feeds::sim_history(42, "NVDA", end, 2, 1440);
+    REQUIRE(a.size() == 1440);
+    CHECK(a == b);
+    CHECK(a.back() == end);
+    CHECK(tickerd::feeds::sim_history(43, "NVDA", end, 2, 1440) != a);
+    const auto [lo, hi] = std::minmax_element(a.begin(), a.end());
+    // It moves (a sparkline worth drawing) but stays within a plausible day's range.
+    CHECK((*hi - *lo) > *tickerd::decimal::parse("5"));
+    CHECK(*lo > *tickerd::decimal::parse("1000"));
+    CHECK(*hi < *tickerd::decimal::parse("1600"));
+    for (const auto& p : a) REQUIRE(p.is_positive());
+}
