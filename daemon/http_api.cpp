@@ -85,7 +85,14 @@ api_response history(std::string_view id, const parsed_target& t, server_state& 
     const std::string window = query_param(t.query, "window").value_or("1d");
     const auto span = history_window(window);
     if (!span) return error(400, "window must be 1h, 6h or 1d");
-    const auto points = st.history.points(*index, *span, now_ms());
+    const time_point now = now_ms();
+    auto points = st.history.points(*index, *span, now);
+    // A price confirmed since its last change has no point of its own: end the series at now.
+    if (const auto cur = st.store.get(*index)) {
+        const auto res = st.history.config().resolution.count();
+        const time_point bucket{std::chrono::milliseconds((now.time_since_epoch().count() / res) * res)};
+        if (points.empty() || points.back().t < bucket) points.push_back({bucket, cur->q.price});
+    }
     return json(200, encode_history(st.store.symbols()[*index], window, st.history.config().resolution, points));
 }
 
@@ -203,6 +210,13 @@ api_response handle_api(const api_request& req, server_state& st) {
         static const auto doc = std::make_shared<const std::string>(openapi_document);
         api_response r;
         r.body = doc;
+        return r;
+    }
+    if (t.path == "/v1/events") {
+        // GET is streamed by http_session; this answers HEAD.
+        api_response r;
+        r.content_type = "text/event-stream; charset=utf-8";
+        r.body = std::make_shared<const std::string>();
         return r;
     }
     if (t.path == "/v1/stream") return error(426, "/v1/stream is a WebSocket endpoint: send an Upgrade request");

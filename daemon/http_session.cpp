@@ -125,6 +125,7 @@ private:
     void send_error_and_close(http::status status, const char* message) {
         auto res = std::make_shared<http::response<http::string_body>>(status, 11);
         res->set(http::field::content_type, "application/json");
+        res->set(http::field::access_control_allow_origin, "*");
         res->body() = encode_http_error(message);
         res->keep_alive(false);
         res->prepare_payload();

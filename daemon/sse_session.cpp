@@ -36,7 +36,7 @@ public:
         std::string head = fmt::format(
             "HTTP/1.{} 200 OK\r\nServer: tickerd/{}\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
             "Cache-Control: no-cache\r\nConnection: keep-alive\r\nX-Accel-Buffering: no\r\n"
-            "Access-Control-Allow-Origin: *\r\n\r\nretry: 2000\n\n",
+            "Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: ETag\r\n\r\nretry: 2000\n\n",
             version == 10 ? 0 : 1, TICKERD_VERSION);
         enqueue(std::move(head), nullptr);
         const auto view = state_.store.snapshot(subscription_.indexes(), since_);

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <array>
 #include <cctype>
 #include <deque>
 #include <exception>
@@ -283,6 +284,244 @@ void ws_client::close(milliseconds timeout) {
     im.run_until([&] { return done && im.closed; }, steady::now() + timeout);
     im.open = false;
 }
+
+// --- Server-Sent Events -----------------------------------------------------
+
+struct sse_client::impl {
+    net::io_context ioc;
+    beast::tcp_stream stream{ioc};
+    beast::flat_buffer buffer;
+    http_result head;
+    std::string raw;         // stream bytes after the head
+    std::size_t parsed = 0;  // raw[0, parsed) has been split into lines
+    std::array<char, 4096> chunk{};
+    std::deque<sse_event> events;
+    std::optional<unsigned> retry;
+    sse_event block;         // the event being assembled
+    bool block_has_data = false;
+    bool streaming = false;
+    bool reading = false;
+    bool closed = false;
+    std::string error;
+
+    template <class Done>
+    bool run_until(Done done, steady::time_point deadline) {
+        while (!done()) {
+            if (steady::now() >= deadline) return false;
+            if (ioc.stopped()) ioc.restart();
+            if (ioc.run_one_until(deadline) == 0 && steady::now() < deadline) return done();  // no work left
+        }
+        return true;
+    }
+
+    // One line of the stream, per the HTML EventSource parsing rules.
+    void on_line(std::string_view line) {
+        if (line.empty()) {
+            if (block_has_data) {
+                if (block.event.empty()) block.event = "message";
+                events.push_back(std::move(block));
+            }
+            block = {};
+            block_has_data = false;
+            return;
+        }
+        if (line.front() == ':') return;  // comment
+        const auto colon = line.find(':');
+        const std::string_view field = line.substr(0, colon);
+        std::string_view value;
+        if (colon != std::string_view::npos) {
+            value = line.substr(colon + 1);
+            if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        }
+        if (field == "event") {
+            block.event.assign(value);
+        } else if (field == "data") {
+            if (block_has_data) block.data += '\n';
+            block.data.append(value);
+            block_has_data = true;
+        } else if (field == "id") {
+            if (value.find('\0') == std::string_view::npos) block.id.assign(value);
+        } else if (field == "retry") {
+            unsigned v = 0;
+            bool digits = !value.empty();
+            for (const char c : value) {
+                if (c < '0' || c > '9') {
+                    digits = false;
+                } else {
+                    v = v * 10 + static_cast<unsigned>(c - '0');
+                }
+            }
+            if (digits) retry = v;
+        }
+    }
+
+    // Lines end with CRLF, LF or CR.
+    void parse() {
+        for (;;) {
+            const auto eol = raw.find_first_of("\r\n", parsed);
+            if (eol == std::string::npos) return;
+            std::size_t next = eol + 1;
+            if (raw[eol] == '\r') {
+                if (next == raw.size() && !closed) return;  // a LF may follow
+                if (next < raw.size() && raw[next] == '\n') ++next;
+            }
+            const std::string_view line(raw.data() + parsed, eol - parsed);
+            parsed = next;
+            on_line(line);
+        }
+    }
+
+    void start_read() {
+        if (reading || closed) return;
+        reading = true;
+        stream.async_read_some(net::buffer(chunk), [this](beast::error_code ec, std::size_t n) {
+            reading = false;
+            if (n > 0) raw.append(chunk.data(), n);
+            if (ec) {
+                closed = true;
+                if (ec != net::error::eof) error = ec.message();
+                parse();
+                return;
+            }
+            parse();
+            start_read();
+        });
+    }
+
+    void drop_socket() {
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream.socket().close(ec);
+        closed = true;
+        ioc.restart();
+        ioc.run_for(std::chrono::milliseconds(100));
+    }
+};
+
+sse_client::sse_client() : impl_(std::make_unique<impl>()) {}
+
+sse_client::~sse_client() {
+    try {
+        impl_->drop_socket();
+    } catch (...) {
+    }
+}
+
+unsigned sse_client::connect(std::uint16_t port, std::string_view target, const header_list& extra_headers,
+                             milliseconds timeout) {
+    auto& im = *impl_;
+    if (im.streaming || im.closed) throw std::runtime_error("sse_client::connect: one connection per client");
+    const auto deadline = steady::now() + timeout;
+    const std::string tgt(target);
+
+    http::request<http::empty_body> req{http::verb::get, tgt, 11};
+    req.set(http::field::host, fmt::format("127.0.0.1:{}", port));
+    req.set(http::field::user_agent, user_agent);
+    req.set(http::field::accept, "text/event-stream");
+    req.set(http::field::cache_control, "no-cache");
+    for (const auto& [k, v] : extra_headers) req.set(k, v);
+
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1024 * 1024);
+    bool done = false;
+    beast::error_code result;
+    im.stream.expires_at(deadline);
+    im.stream.async_connect(loopback(port), [&](beast::error_code ec) {
+        if (ec) {
+            result = ec;
+            done = true;
+            return;
+        }
+        http::async_write(im.stream, req, [&](beast::error_code wec, std::size_t) {
+            if (wec) {
+                result = wec;
+                done = true;
+                return;
+            }
+            http::async_read_header(im.stream, im.buffer, parser, [&](beast::error_code rec, std::size_t) {
+                result = rec;
+                done = true;
+            });
+        });
+    });
+    if (!im.run_until([&] { return done; }, deadline)) {
+        im.drop_socket();
+        throw std::runtime_error(fmt::format("SSE GET {}: no response head within {} ms", tgt, timeout.count()));
+    }
+    if (result) {
+        im.drop_socket();
+        throw std::runtime_error(fmt::format("SSE GET {} on port {}: {}", tgt, port, result.message()));
+    }
+
+    const auto& res = parser.get();
+    im.head.status = res.result_int();
+    for (const auto& f : res) im.head.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    im.streaming = im.head.status == 200 && im.head.header("Content-Type").starts_with("text/event-stream");
+
+    if (!im.streaming) {
+        // An ordinary reply (e.g. 400 JSON): read its body, then close.
+        done = false;
+        result = {};
+        http::async_read(im.stream, im.buffer, parser, [&](beast::error_code ec, std::size_t) {
+            result = ec;
+            done = true;
+        });
+        if (!im.run_until([&] { return done; }, deadline)) {
+            im.drop_socket();
+            throw std::runtime_error(fmt::format("SSE GET {}: the {} reply's body did not end within {} ms", tgt,
+                                                 im.head.status, timeout.count()));
+        }
+        if (result && result != http::error::end_of_stream) {
+            im.drop_socket();
+            throw std::runtime_error(
+                fmt::format("SSE GET {}: reading the {} reply: {}", tgt, im.head.status, result.message()));
+        }
+        im.head.body = parser.get().body();
+        im.drop_socket();
+        return im.head.status;
+    }
+
+    // The stream: bytes read past the head belong to it.
+    im.stream.expires_never();
+    im.raw = beast::buffers_to_string(im.buffer.data());
+    im.buffer.consume(im.buffer.size());
+    im.parse();
+    im.start_read();
+    return im.head.status;
+}
+
+const http_result& sse_client::response() const { return impl_->head; }
+
+std::optional<sse_event> sse_client::try_next(milliseconds timeout) {
+    auto& im = *impl_;
+    if (im.streaming) im.run_until([&] { return !im.events.empty() || im.closed; }, steady::now() + timeout);
+    if (im.events.empty()) return std::nullopt;
+    sse_event e = std::move(im.events.front());
+    im.events.pop_front();
+    return e;
+}
+
+sse_event sse_client::next(milliseconds timeout) {
+    if (auto e = try_next(timeout)) return std::move(*e);
+    if (!impl_->streaming) throw std::runtime_error(fmt::format("not an event stream (HTTP {})", impl_->head.status));
+    if (impl_->closed)
+        throw std::runtime_error(fmt::format("event stream ended while waiting for an event{}{}",
+                                             impl_->error.empty() ? "" : ": ", impl_->error));
+    throw std::runtime_error(fmt::format("no SSE event within {} ms", timeout.count()));
+}
+
+std::optional<unsigned> sse_client::retry() const { return impl_->retry; }
+const std::string& sse_client::raw() const { return impl_->raw; }
+std::size_t sse_client::queued() const { return impl_->events.size(); }
+bool sse_client::closed() const { return impl_->closed; }
+
+bool sse_client::wait_closed(milliseconds timeout) {
+    auto& im = *impl_;
+    if (!im.streaming) return true;
+    return im.run_until([&] { return im.closed; }, steady::now() + timeout);
+}
+
+void sse_client::disconnect() { impl_->drop_socket(); }
 
 // --- JSON -------------------------------------------------------------------
 

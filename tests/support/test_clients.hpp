@@ -1,7 +1,7 @@
 #pragma once
 // Clients the integration tests talk to the daemon with: a blocking HTTP GET with
-// a deadline, a WebSocket client whose reads have timeouts, and a small JSON
-// reader. Every wait here is bounded.
+// a deadline, a WebSocket client whose reads have timeouts, a Server-Sent
+// Events reader, and a small JSON reader. Every wait here is bounded.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -73,6 +73,58 @@ public:
 
     // Client-initiated close (1000), bounded.
     void close(milliseconds timeout = 1s);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+// --- Server-Sent Events -----------------------------------------------------
+
+// One dispatched event: a block of field lines ended by a blank line that held
+// at least one "data:" line (as EventSource dispatches them).
+struct sse_event {
+    std::string event;  // the block's "event:" field; "message" when it had none
+    std::string id;     // the block's own "id:" field; empty when it had none
+    std::string data;   // its "data:" lines, joined with '\n'
+};
+
+class sse_client {
+public:
+    sse_client();
+    ~sse_client();  // drops the connection
+    sse_client(const sse_client&) = delete;
+    sse_client& operator=(const sse_client&) = delete;
+
+    // Sends GET http://127.0.0.1:PORT<target> (target verbatim) with
+    // `Accept: text/event-stream` and `extra_headers`, and reads the response
+    // head. Returns the status. A reply that is not a 200 text/event-stream is
+    // read to its end (response().body) and the connection closed. Throws
+    // std::runtime_error on connect/IO failure or when the head (or such a
+    // reply's body) does not arrive within `timeout`.
+    unsigned connect(std::uint16_t port, std::string_view target, const header_list& extra_headers = {},
+                     milliseconds timeout = 5s);
+
+    // Status and headers of the response; body only for a reply that is not a stream.
+    const http_result& response() const;
+
+    // Next event; nullopt when none arrived within `timeout` or the stream ended.
+    std::optional<sse_event> try_next(milliseconds timeout);
+    // Next event; throws std::runtime_error on timeout or end of stream.
+    sse_event next(milliseconds timeout);
+
+    // The last valid "retry:" value received, if any.
+    std::optional<unsigned> retry() const;
+    // Every byte of the stream (after the response head) received so far.
+    const std::string& raw() const;
+    // Events parsed but not yet returned.
+    std::size_t queued() const;
+    // Keeps reading (queuing events) until the server ends the stream; false on timeout.
+    bool wait_closed(milliseconds timeout);
+    // True once the stream ended (server closed, broke, or disconnect() was called).
+    bool closed() const;
+    // Drops the connection at once, like a closed browser tab.
+    void disconnect();
 
 private:
     struct impl;
