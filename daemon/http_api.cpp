@@ -61,21 +61,26 @@ api_response snapshot(const parsed_target& t, const api_request& req, server_sta
     return r;
 }
 
-api_response one_quote(std::string_view id, server_state& st) {
+api_response one_quote(std::string_view id, const api_request& req, server_state& st) {
     const auto index = st.store.index_of(id);
     if (!index) return error(404, fmt::format("unknown symbol {}", id));
     const auto q = st.store.get(*index);
     if (!q) return error(404, fmt::format("no quote yet for {}", id));
     api_response r;
-    r.body = q->json;
     r.etag = fmt::format("\"{}\"", q->q.seq);
+    if (!req.if_none_match.empty() && etag_matches(req.if_none_match, r.etag)) {
+        r.status = 304;
+        r.body = std::make_shared<const std::string>();
+        return r;
+    }
+    r.body = q->json;
     return r;
 }
 
 std::optional<std::chrono::milliseconds> history_window(std::string_view w) {
     if (w == "1h") return std::chrono::hours(1);
     if (w == "6h") return std::chrono::hours(6);
-    if (w == "1d" || w == "24h") return std::chrono::hours(24);
+    if (w == "1d") return std::chrono::hours(24);
     return std::nullopt;
 }
 
@@ -199,7 +204,7 @@ api_response handle_api(const api_request& req, server_state& st) {
     const auto t = parse_target(req.target);
     if (!t.valid) return error(400, "malformed URL escape");
     if (t.path == "/v1/snapshot") return snapshot(t, req, st);
-    if (t.path.starts_with("/v1/quotes/")) return one_quote(std::string_view(t.path).substr(11), st);
+    if (t.path.starts_with("/v1/quotes/")) return one_quote(std::string_view(t.path).substr(11), req, st);
     if (t.path == "/healthz") {
         const auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - st.started);
         return json(200, fmt::format("{{\"status\":\"ok\",\"uptime_s\":{},\"clients\":{}}}", up.count(), st.clients.size()));

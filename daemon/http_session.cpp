@@ -64,12 +64,16 @@ private:
         if (const auto symbols = query_param(t.query, "symbols")) {
             auto sel = select_symbols(state_.store, split_symbol_list(*symbols));
             if (!sel.unknown.empty()) return "unknown symbol " + sel.unknown;
+            if (sel.indexes.empty()) return "symbols= names no symbol";
             what.symbols = std::move(sel.indexes);
         }
-        std::string since = query_param(t.query, "since").value_or(std::string(last_event_id));
-        if (!since.empty()) {
-            const auto [p, ec] = std::from_chars(since.data(), since.data() + since.size(), what.since);
-            if (ec != std::errc{} || p != since.data() + since.size()) return "since must be a sequence number";
+        // An EventSource reconnects with its original URL and a newer Last-Event-ID: the larger one wins.
+        for (const std::string& text : {query_param(t.query, "since").value_or(""), std::string(last_event_id)}) {
+            if (text.empty()) continue;
+            std::uint64_t v = 0;
+            const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc{} || p != text.data() + text.size()) return "since must be a sequence number";
+            what.since = std::max(what.since, v);
         }
         return {};
     }

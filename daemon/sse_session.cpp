@@ -101,13 +101,17 @@ private:
     }
 
     void arm_heartbeat() {
-        heartbeat_.expires_after(state_.cfg.server.heartbeat_interval);
+        const auto interval = state_.cfg.server.heartbeat_interval;
+        const auto wait = heartbeat_wait(last_send_, interval, std::chrono::steady_clock::now());
+        heartbeat_.expires_after(wait.count() > 0 ? wait : std::chrono::steady_clock::duration(interval));
         heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
             if (ec || self->closing_) return;
-            const auto quiet = std::chrono::steady_clock::now() - self->last_send_;
-            if (quiet >= self->state_.cfg.server.heartbeat_interval && self->queue_.empty()) {
+            const auto now = std::chrono::steady_clock::now();
+            if (heartbeat_wait(self->last_send_, self->state_.cfg.server.heartbeat_interval, now).count() == 0 &&
+                self->queue_.empty()) {
                 const auto seq = self->subscription_.last_seq();
                 self->send_event("heartbeat", seq, std::make_shared<const std::string>(encode_heartbeat(seq)));
+                self->last_send_ = now;  // the next one is due an interval after this one
             }
             self->arm_heartbeat();
         });

@@ -2,6 +2,7 @@
 // What one stream client (WebSocket or SSE) is subscribed to, and which seq it
 // has seen per symbol, so that a change racing with a snapshot is sent once.
 // Used only on the session's strand.
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -64,5 +65,14 @@ private:
     std::vector<std::uint64_t> sent_seq_;
     std::uint64_t last_seq_ = 0;
 };
+
+// Time left before a heartbeat is due on a link last written at `last_send`
+// (zero: due now), so a quiet link gets one `interval` after its last message.
+inline std::chrono::steady_clock::duration heartbeat_wait(std::chrono::steady_clock::time_point last_send,
+                                                          std::chrono::steady_clock::duration interval,
+                                                          std::chrono::steady_clock::time_point now) {
+    const auto quiet = now - last_send;
+    return quiet >= interval ? std::chrono::steady_clock::duration::zero() : interval - quiet;
+}
 
 }  // namespace tickerd

@@ -69,6 +69,10 @@ private:
     }
 
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since) {
+        if (indexes.empty()) {
+            // A subscribe that adds nothing is still answered, with no quotes.
+            return send(std::make_shared<const std::string>(encode_stream_snapshot(state_.store.seq(), since, {})));
+        }
         const auto view = state_.store.snapshot(indexes, since);
         subscription_.snapshot_sent(indexes, view.seq);
         send(std::make_shared<const std::string>(encode_stream_snapshot(view.seq, since, view.quotes)));
@@ -138,12 +142,16 @@ private:
     }
 
     void arm_heartbeat() {
-        heartbeat_.expires_after(state_.cfg.server.heartbeat_interval);
+        const auto interval = state_.cfg.server.heartbeat_interval;
+        const auto wait = heartbeat_wait(last_send_, interval, std::chrono::steady_clock::now());
+        heartbeat_.expires_after(wait.count() > 0 ? wait : std::chrono::steady_clock::duration(interval));
         heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
             if (ec || self->closing_) return;
-            const auto quiet = std::chrono::steady_clock::now() - self->last_send_;
-            if (quiet >= self->state_.cfg.server.heartbeat_interval && self->queue_.empty()) {
+            const auto now = std::chrono::steady_clock::now();
+            if (heartbeat_wait(self->last_send_, self->state_.cfg.server.heartbeat_interval, now).count() == 0 &&
+                self->queue_.empty()) {
                 self->send(std::make_shared<const std::string>(encode_heartbeat(self->subscription_.last_seq())));
+                self->last_send_ = now;  // the next one is due an interval after this one
             }
             self->arm_heartbeat();
         });
