@@ -10,7 +10,8 @@ namespace tickerd {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-listener::listener(net::io_context& ioc, server_state& state) : ioc_(ioc), acceptor_(net::make_strand(ioc)), state_(state) {}
+listener::listener(net::io_context& ioc, server_state& state)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()), state_(state) {}
 
 std::string listener::bind(const std::string& host, std::uint16_t port) {
     boost::system::error_code ec;
@@ -33,6 +34,7 @@ void listener::start() { do_accept(); }
 void listener::stop() {
     net::post(acceptor_.get_executor(), [self = shared_from_this()] {
         boost::system::error_code ignored;
+        self->retry_.cancel();
         self->acceptor_.close(ignored);
     });
 }
@@ -42,11 +44,13 @@ void listener::do_accept() {
                                                                                 tcp::socket socket) {
         if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
         if (ec) {
-            // EMFILE and friends: keep accepting; the condition is usually transient.
+            // EMFILE and friends: pause briefly instead of spinning, then keep accepting.
             spdlog::warn("accept: {}", ec.message());
-        } else {
-            start_http_session(std::move(socket), self->state_);
+            self->retry_.expires_after(std::chrono::milliseconds(100));
+            self->retry_.async_wait([self](boost::system::error_code) { self->do_accept(); });
+            return;
         }
+        start_http_session(std::move(socket), self->state_);
         self->do_accept();
     });
 }
