@@ -35,6 +35,7 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
       feed_(feed),
       provider_(provider),
       label_(provider.name + ":" + upstream_symbol),
+      upstream_symbol_(upstream_symbol),
       targets_(feed.targets(upstream_symbol)),
       symbols_(std::move(symbols)),
       client_(strand_, tls, *parse_base_url(provider.base_url),
@@ -102,7 +103,7 @@ void poll_loop::on_replies() {
     replies.reserve(replies_.size());
     for (const auto& r : replies_) replies.push_back(http_reply{r.status, r.content_type, r.body});
     const time_point now = now_ms();
-    auto parsed = feed_.parse(replies, now);
+    auto parsed = feed_.parse(replies, upstream_symbol_, now);
     if (!parsed) return on_failure(parsed.error(), std::nullopt);
     bool any_accepted = false;
     for (const std::size_t index : symbols_) {

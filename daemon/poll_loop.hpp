@@ -49,6 +49,7 @@ private:
     const poll_feed& feed_;
     const provider_config provider_;
     const std::string label_;  // "yahoo:NVDA", for logs
+    const std::string upstream_symbol_;
     const std::vector<std::string> targets_;
     const std::vector<std::size_t> symbols_;
     http_client client_;

@@ -1,7 +1,8 @@
 #pragma once
-// Private helpers shared by the JSON feed parsers (yahoo.cpp, coinbase.cpp):
-// body sniffing, short log-safe snippets, whole-document validation with
-// simdjson on-demand, and exact number extraction from the JSON text.
+// Private helpers shared by the JSON feed parsers (yahoo.cpp, coinbase.cpp,
+// binance.cpp, kraken.cpp, finnhub.cpp, openerapi.cpp, coinbase_ws.cpp): body
+// sniffing, short log-safe snippets, whole-document validation with simdjson
+// on-demand, and exact number extraction from the JSON text.
 #include <simdjson.h>
 
 #include <cstddef>
@@ -265,6 +266,75 @@ inline std::optional<std::int64_t> to_seconds(const scalar_field& f) {
     const auto d = decimal::parse(f.text);
     if (!d) return std::nullopt;
     return d->units() / decimal::one;
+}
+
+// A plain non-negative JSON integer (digits only: no sign, fraction or exponent)
+// of at most 19 digits: millisecond times, sequence numbers, counts. These can
+// exceed decimal's range (±9.2e10), so they are not read through it.
+inline std::optional<std::uint64_t> to_unsigned(const scalar_field& f) {
+    if (f.k != scalar_field::kind::number) return std::nullopt;
+    const std::string& s = f.text;
+    if (s.empty() || s.size() > 19) return std::nullopt;
+    std::uint64_t v = 0;
+    for (const char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+}
+
+// The JSON types a price field may have: Yahoo, Finnhub and open.er-api send
+// numbers; Coinbase, Binance and Kraken send decimal strings (numbers tolerated).
+enum class price_json { number, number_or_string };
+
+// A price read exactly from its text, named `name` in messages. The sign is left
+// to the caller. Missing or of another type: malformed; null, unparsable or out
+// of range: bad_price.
+inline feed_result<decimal> read_price(const scalar_field& f, std::string_view name, price_json accept) {
+    using fk = scalar_field::kind;
+    const std::string n(name);
+    switch (f.k) {
+        case fk::missing:
+            return make_error(feed_error_kind::malformed, n + " missing");
+        case fk::null:
+            return make_error(feed_error_kind::bad_price, n + " is null");
+        case fk::number:
+            break;
+        case fk::string:
+            if (accept == price_json::number_or_string) break;
+            return make_error(feed_error_kind::malformed, n + " is a string, not a number");
+        default:
+            return make_error(feed_error_kind::malformed,
+                              n + (accept == price_json::number ? " is not a number" : " is not a string or number"));
+    }
+    const auto d = decimal::parse(f.text);
+    if (!d) return make_error(feed_error_kind::bad_price, n + " unparsable or out of range: " + clean_text(f.text, 40));
+    return *d;
+}
+
+// An optional positive price such as a reference: nullopt when missing, null, of
+// another type, unparsable, zero or negative.
+inline std::optional<decimal> optional_positive(const scalar_field& f, price_json accept) {
+    const bool type_ok = f.k == scalar_field::kind::number ||
+                         (f.k == scalar_field::kind::string && accept == price_json::number_or_string);
+    if (!type_ok) return std::nullopt;
+    auto d = decimal::parse(f.text);
+    if (!d || !d->is_positive()) return std::nullopt;
+    return d;
+}
+
+// An upstream text (body or error message) saying the client is throttled.
+inline bool says_rate_limited(std::string_view text) {
+    return contains_nocase(text, "too many requests") || contains_nocase(text, "rate limit") ||
+           contains_nocase(text, "limit reached");
+}
+
+// The error for a body that is not a JSON object: rate_limited when the status
+// says so (`throttled`) or the text does, else malformed with a short excerpt.
+inline feed_error non_json_error(unsigned status, std::string_view body, bool throttled) {
+    if (throttled || says_rate_limited(body))
+        return make_error(feed_error_kind::rate_limited, status_prefix(status) + body_excerpt(body));
+    return make_error(feed_error_kind::malformed, status_prefix(status) + "not JSON: " + body_excerpt(body));
 }
 
 }  // namespace tickerd::feeds::detail

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "tickerd/feed.hpp"
+#include "tickerd/feeds/binance.hpp"
 #include "tickerd/feeds/coinbase.hpp"
+#include "tickerd/feeds/kraken.hpp"
 #include "tickerd/feeds/yahoo.hpp"
 
 namespace tickerd {
@@ -18,7 +20,8 @@ feed_error too_few_replies(std::string_view provider, std::size_t want, std::siz
 
 std::vector<std::string> yahoo_targets(std::string_view symbol) { return {feeds::yahoo_chart_target(symbol)}; }
 
-feed_result<raw_quote> yahoo_parse(std::span<const http_reply> replies, time_point now) {
+feed_result<raw_quote> yahoo_parse(std::span<const http_reply> replies, std::string_view /*upstream_symbol*/,
+                                   time_point now) {
     if (replies.size() < 1) return too_few_replies("yahoo", 1, replies.size());
     return feeds::parse_yahoo_chart(replies[0], now);
 }
@@ -27,24 +30,43 @@ std::vector<std::string> coinbase_targets(std::string_view product) {
     return {feeds::coinbase_ticker_target(product), feeds::coinbase_stats_target(product)};
 }
 
-feed_result<raw_quote> coinbase_parse(std::span<const http_reply> replies, time_point /*now*/) {
+feed_result<raw_quote> coinbase_parse(std::span<const http_reply> replies, std::string_view /*upstream_symbol*/, time_point /*now*/) {
     if (replies.size() < 2) return too_few_replies("coinbase", 2, replies.size());
     return feeds::parse_coinbase(replies[0], replies[1]);
 }
 
+std::vector<std::string> binance_targets(std::string_view symbol) { return {feeds::binance_ticker_target(symbol)}; }
+
+feed_result<raw_quote> binance_parse(std::span<const http_reply> replies, std::string_view /*upstream_symbol*/, time_point /*now*/) {
+    if (replies.size() < 1) return too_few_replies("binance", 1, replies.size());
+    return feeds::parse_binance_ticker(replies[0]);
+}
+
+std::vector<std::string> kraken_targets(std::string_view pair) { return {feeds::kraken_ticker_target(pair)}; }
+
+feed_result<raw_quote> kraken_parse(std::span<const http_reply> replies, std::string_view /*upstream_symbol*/, time_point /*now*/) {
+    if (replies.size() < 1) return too_few_replies("kraken", 1, replies.size());
+    return feeds::parse_kraken_ticker(replies[0]);
+}
+
 constexpr poll_feed yahoo_feed{"yahoo", &yahoo_targets, &yahoo_parse};
 constexpr poll_feed coinbase_feed{"coinbase", &coinbase_targets, &coinbase_parse};
+constexpr poll_feed binance_feed{"binance", &binance_targets, &binance_parse};
+constexpr poll_feed kraken_feed{"kraken", &kraken_targets, &kraken_parse};
 
 }  // namespace
 
 const poll_feed* find_poll_feed(std::string_view provider) {
     if (provider == yahoo_feed.name) return &yahoo_feed;
     if (provider == coinbase_feed.name) return &coinbase_feed;
+    if (provider == binance_feed.name) return &binance_feed;
+    if (provider == kraken_feed.name) return &kraken_feed;
     return nullptr;
 }
 
 bool is_known_provider(std::string_view provider) {
-    return provider == "yahoo" || provider == "coinbase" || provider == "sim";
+    return provider == "yahoo" || provider == "coinbase" || provider == "binance" || provider == "kraken" ||
+           provider == "sim";
 }
 
 std::string url_encode(std::string_view s) {

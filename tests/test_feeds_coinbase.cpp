@@ -389,13 +389,13 @@ TEST_CASE("poll feed registry: coinbase", "[coinbase][registry]") {
     const auto b = samples();
     const std::vector<http_reply> replies{http_reply{200, "application/json", b.ticker},
                                           http_reply{200, "application/json", b.stats}};
-    const auto r = f->parse(replies, time_point{});
+    const auto r = f->parse(replies, "BTC-USD", time_point{});
     REQUIRE(r.ok());
     CHECK(r->price == dec("71420.00"));
     CHECK(*r->reference == dec("70825.07"));
     CHECK(r->market == market_state::always);
 
-    const auto one = f->parse(std::span<const http_reply>(replies.data(), 1), time_point{});
+    const auto one = f->parse(std::span<const http_reply>(replies.data(), 1), "BTC-USD", time_point{});
     REQUIRE_FALSE(one.ok());
     CHECK(one.error().kind == feed_error_kind::malformed);
 }

@@ -589,18 +589,18 @@ TEST_CASE("poll feed registry: yahoo", "[yahoo][registry]") {
 
     const std::string body = fixture(nvda_file);
     const std::vector<http_reply> replies{http_reply{200, "application/json", body}};
-    const auto r = f->parse(replies, sample_now);
+    const auto r = f->parse(replies, "VND=X", sample_now);
     REQUIRE(r.ok());
     CHECK(r->price == dec("1284.30"));
     CHECK(r->market == market_state::open);
 
-    const auto none = f->parse({}, sample_now);
+    const auto none = f->parse({}, "VND=X", sample_now);
     REQUIRE_FALSE(none.ok());
     CHECK(none.error().kind == feed_error_kind::malformed);
 
     CHECK(find_poll_feed("sim") == nullptr);
     CHECK(find_poll_feed("Yahoo") == nullptr);
-    CHECK(find_poll_feed("binance") == nullptr);
+    CHECK(find_poll_feed("bitstamp") == nullptr);
     CHECK(find_poll_feed("") == nullptr);
 }
 
@@ -609,7 +609,7 @@ TEST_CASE("known providers and error kind names", "[yahoo][registry]") {
     CHECK(is_known_provider("coinbase"));
     CHECK(is_known_provider("sim"));
     CHECK_FALSE(is_known_provider(""));
-    CHECK_FALSE(is_known_provider("binance"));
+    CHECK_FALSE(is_known_provider("bitstamp"));
     CHECK_FALSE(is_known_provider("YAHOO"));
     CHECK_FALSE(is_known_provider("yahoo "));
 

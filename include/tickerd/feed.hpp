@@ -47,11 +47,12 @@ struct http_reply {
 
 // A provider polled over HTTP: which request targets one poll needs (relative to
 // its base_url, e.g. "/v8/finance/chart/NVDA?range=1d"), and how to turn their
-// replies (same order) into a raw quote.
+// replies (same order) into a raw quote. `upstream_symbol` is the one the targets
+// were made for (open.er-api reads the rate of its QUOTE currency).
 struct poll_feed {
     std::string_view name;
     std::vector<std::string> (*targets)(std::string_view upstream_symbol);
-    feed_result<raw_quote> (*parse)(std::span<const http_reply> replies, time_point now);
+    feed_result<raw_quote> (*parse)(std::span<const http_reply> replies, std::string_view upstream_symbol, time_point now);
 };
 
 // nullptr for unknown providers and for in-process ones (sim).
