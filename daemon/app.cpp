@@ -15,6 +15,7 @@
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/server_state.hpp"
 #include "daemon/sim_loop.hpp"
+#include "daemon/source_failover.hpp"
 #include "daemon/static_files.hpp"
 #include "tickerd/feeds/sim.hpp"
 #include "tickerd/price_history.hpp"
@@ -86,6 +87,7 @@ int run_daemon(const config& cfg) {
     server_state state(cfg, store, clients, history, std::move(web));
     rate_limited_log upstream_log;
     poll_counters counters;
+    source_failover failover(cfg.symbols);
 
     net::io_context ioc(static_cast<int>(threads));
 
@@ -100,15 +102,18 @@ int run_daemon(const config& cfg) {
                  cfg.symbols.size(), threads);
     http->start();
 
-    // One poll loop per (provider, upstream symbol); the preferred source of each symbol is polled.
-    std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> polled;
+    // One poll loop per (provider, upstream symbol), for every source of every
+    // symbol: backups stay warm, and source_failover decides which one is published.
+    std::map<std::pair<std::string, std::string>, std::vector<fed_symbol>> polled;
     std::vector<std::size_t> simulated;
     for (std::size_t i = 0; i < cfg.symbols.size(); ++i) {
-        const source_ref& src = cfg.symbols[i].sources.front();
-        if (src.provider == "sim") {
-            simulated.push_back(i);
-        } else {
-            polled[{src.provider, src.upstream_symbol}].push_back(i);
+        for (std::size_t rank = 0; rank < cfg.symbols[i].sources.size(); ++rank) {
+            const source_ref& src = cfg.symbols[i].sources[rank];
+            if (src.provider == "sim") {
+                simulated.push_back(i);  // the config loader keeps sim apart from real providers
+                break;
+            }
+            polled[{src.provider, src.upstream_symbol}].push_back({i, rank});
         }
     }
     std::vector<std::shared_ptr<poll_loop>> loops;
@@ -116,7 +121,7 @@ int run_daemon(const config& cfg) {
         const poll_feed* feed = find_poll_feed(key.first);
         if (feed == nullptr) continue;  // the config loader rejects unknown providers
         auto loop = std::make_shared<poll_loop>(ioc.get_executor(), tls, *feed, cfg.providers.at(key.first), key.second,
-                                                indexes, store, upstream_log, counters);
+                                                indexes, store, failover, upstream_log, counters);
         loop->start();
         loops.push_back(std::move(loop));
     }

@@ -429,7 +429,8 @@ private:
     symbol_config symbol(const toml::table& t, const std::string& path, const config& c) {
         symbol_config s;
         check_keys(t, path,
-                   {"id", "name", "class", "currency", "precision", "sources", "max_age", "start_price"});
+                   {"id", "name", "class", "currency", "precision", "sources", "max_age", "failover_after",
+                    "failback_after", "start_price"});
         auto required = [&](std::string_view k, std::string_view what) -> const toml::node& {
             const auto* n = t.get(k);
             if (n == nullptr) fail(join(path, k), fmt::format("required: {}", what), &t);
@@ -488,6 +489,10 @@ private:
                 s);
 
         if (const auto* n = t.get("max_age")) s.max_age = get_duration(*n, join(path, "max_age"), true);
+        if (const auto* n = t.get("failover_after"))
+            s.failover_after = static_cast<unsigned>(get_int(*n, join(path, "failover_after"), 1, 1000));
+        if (const auto* n = t.get("failback_after"))
+            s.failback_after = static_cast<unsigned>(get_int(*n, join(path, "failback_after"), 1, 1000));
 
         const bool sim = s.sources.front().provider == sim_provider;
         const std::string price_key = join(path, "start_price");

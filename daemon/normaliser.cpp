@@ -5,11 +5,12 @@
 namespace tickerd {
 
 feed_result<quote> normalise(const raw_quote& raw, const symbol_config& sym, std::string_view source,
-                             std::optional<decimal> previous_reference, time_point now) {
+                             reference_kind kind, std::optional<decimal> previous_reference, time_point now) {
     if (!raw.price.is_positive()) {
         return feed_error{feed_error_kind::bad_price, fmt::format("price {} is not positive", raw.price.to_string())};
     }
-    std::optional<decimal> ref = raw.reference ? raw.reference : previous_reference;
+    std::optional<decimal> ref = raw.reference;
+    if (!ref || (kind != wanted_reference(sym.cls) && previous_reference)) ref = previous_reference;
     if (!ref) return feed_error{feed_error_kind::no_data, "reply has no reference price"};
     if (!ref->is_positive()) {
         return feed_error{feed_error_kind::bad_price, fmt::format("reference price {} is not positive", ref->to_string())};

@@ -28,8 +28,8 @@ time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_ty
 }  // namespace
 
 poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll_feed& feed,
-                     const provider_config& provider, std::string upstream_symbol, std::vector<std::size_t> symbols,
-                     snapshot_store& store, rate_limited_log& log, poll_counters& counters)
+                     const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
+                     snapshot_store& store, source_failover& failover, rate_limited_log& log, poll_counters& counters)
     : strand_(net::make_strand(ex)),
       timer_(strand_),
       feed_(feed),
@@ -43,6 +43,7 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
                                   provider.user_agent.empty() ? default_user_agent(provider.name)
                                                               : provider.user_agent}),
       store_(store),
+      failover_(failover),
       log_(log),
       counters_(counters),
       rng_(std::random_device{}()) {}
@@ -106,18 +107,21 @@ void poll_loop::on_replies() {
     auto parsed = feed_.parse(replies, upstream_symbol_, now);
     if (!parsed) return on_failure(parsed.error(), std::nullopt);
     bool any_accepted = false;
-    for (const std::size_t index : symbols_) {
+    for (const auto [index, rank] : symbols_) {
         const symbol_config& sym = store_.symbols()[index];
         std::optional<decimal> previous_ref;
-        if (auto cur = store_.get(index); cur && cur->q.source == provider_.name) previous_ref = cur->q.ref_price;
-        auto q = normalise(*parsed, sym, provider_.name, previous_ref, now);
+        if (auto cur = store_.get(index)) previous_ref = cur->q.ref_price;
+        auto q = normalise(*parsed, sym, provider_.name, feed_.reference, previous_ref, now);
         if (!q) {
             counters_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
             log_.failure(label_, fmt::format("{} rejected for {}: {}", to_string(q.error().kind), sym.id, q.error().message));
+            report_switch(index, failover_.on_failure(index, rank));
             continue;
         }
-        store_.apply(std::move(*q), now);
         any_accepted = true;
+        const auto verdict = failover_.on_success(index, rank);
+        report_switch(index, verdict.change);
+        if (verdict.publish) store_.apply(std::move(*q), now);
     }
     if (!any_accepted) {
         ++failures_;
@@ -130,7 +134,18 @@ void poll_loop::on_replies() {
     schedule(provider_.interval);
 }
 
+void poll_loop::report_switch(std::size_t index, const std::optional<source_switch>& change) const {
+    if (!change) return;
+    const symbol_config& sym = store_.symbols()[index];
+    const auto name = [&](std::size_t rank) {
+        const source_ref& src = sym.sources[rank];
+        return src.upstream_symbol.empty() ? src.provider : src.provider + ":" + src.upstream_symbol;
+    };
+    spdlog::warn("{}: switching source from {} to {}", sym.id, name(change->from), name(change->to));
+}
+
 void poll_loop::on_failure(const feed_error& error, std::optional<std::chrono::seconds> retry_after) {
+    for (const auto [index, rank] : symbols_) report_switch(index, failover_.on_failure(index, rank));
     ++failures_;
     counters_.polls_failed.fetch_add(1, std::memory_order_relaxed);
     milliseconds delay = backoff();

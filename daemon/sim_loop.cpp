@@ -58,7 +58,7 @@ void sim_loop::tick() {
         raw.reference = walks_[k].start();
         raw.as_of = now;
         raw.market = sym.cls == asset_class::equity ? market_state::open : market_state::always;
-        auto q = normalise(raw, sym, "sim", std::nullopt, now);
+        auto q = normalise(raw, sym, "sim", wanted_reference(sym.cls), std::nullopt, now);
         if (q) store_.apply(std::move(*q), now);
     }
     schedule();

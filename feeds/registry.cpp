@@ -49,10 +49,10 @@ feed_result<raw_quote> kraken_parse(std::span<const http_reply> replies, std::st
     return feeds::parse_kraken_ticker(replies[0]);
 }
 
-constexpr poll_feed yahoo_feed{"yahoo", &yahoo_targets, &yahoo_parse};
-constexpr poll_feed coinbase_feed{"coinbase", &coinbase_targets, &coinbase_parse};
-constexpr poll_feed binance_feed{"binance", &binance_targets, &binance_parse};
-constexpr poll_feed kraken_feed{"kraken", &kraken_targets, &kraken_parse};
+constexpr poll_feed yahoo_feed{"yahoo", &yahoo_targets, &yahoo_parse, reference_kind::previous_close};
+constexpr poll_feed coinbase_feed{"coinbase", &coinbase_targets, &coinbase_parse, reference_kind::open_24h};
+constexpr poll_feed binance_feed{"binance", &binance_targets, &binance_parse, reference_kind::open_24h};
+constexpr poll_feed kraken_feed{"kraken", &kraken_targets, &kraken_parse, reference_kind::utc_day_open};
 
 }  // namespace
 
@@ -62,6 +62,10 @@ const poll_feed* find_poll_feed(std::string_view provider) {
     if (provider == binance_feed.name) return &binance_feed;
     if (provider == kraken_feed.name) return &kraken_feed;
     return nullptr;
+}
+
+reference_kind wanted_reference(asset_class cls) {
+    return cls == asset_class::crypto ? reference_kind::open_24h : reference_kind::previous_close;
 }
 
 bool is_known_provider(std::string_view provider) {

@@ -675,3 +675,28 @@ start_price = "1"
         CHECK(r.error().key == key);
     }
 }
+
+TEST_CASE("failover_after and failback_after", "[config]") {
+    const std::string tail = R"(
+sources = ["coinbase:BTC-USD", "binance:BTCUSDT"]
+[providers.coinbase]
+base_url = "https://api.exchange.coinbase.com"
+[providers.binance]
+base_url = "https://data-api.binance.vision"
+)";
+    const std::string head = "[[symbols]]\nid = \"BTC\"\nclass = \"crypto\"\ncurrency = \"USD\"\n";
+    auto ok = tickerd::parse_config(head + "failover_after = 5\nfailback_after = 1\n" + tail, "f.toml");
+    REQUIRE(ok);
+    CHECK(ok->symbols[0].failover_after == 5);
+    CHECK(ok->symbols[0].failback_after == 1);
+    CHECK(ok->symbols[0].sources.size() == 2);
+    auto defaults = tickerd::parse_config(head + tail, "f.toml");
+    REQUIRE(defaults);
+    CHECK(defaults->symbols[0].failover_after == 3);
+    for (const char* bad : {"failover_after = 0\n", "failback_after = \"3\"\n", "failover_after = 1001\n"}) {
+        INFO(bad);
+        auto r = tickerd::parse_config(head + bad + tail, "f.toml");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().key.starts_with("symbols[0].fail"));
+    }
+}

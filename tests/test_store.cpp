@@ -30,7 +30,7 @@ quote make(const char* id, const char* price, time_point now) {
     symbol_config s;
     s.id = id;
     s.currency = "USD";
-    return *normalise(r, s, "yahoo", std::nullopt, now);
+    return *normalise(r, s, "yahoo", reference_kind::previous_close, std::nullopt, now);
 }
 
 const time_point t0{milliseconds(1'000'000)};

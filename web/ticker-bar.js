@@ -195,6 +195,8 @@ export function mountTicker(element, options = {}) {
       li.classList.remove("flash-up", "flash-down");
       void li.offsetWidth; // restart the animation
       li.classList.add(`flash-${it.flash}`);
+      // Drop the class when the animation is over, so it means "just changed".
+      li.addEventListener("animationend", () => li.classList.remove("flash-up", "flash-down"), { once: true });
       it.flash = null;
     }
     if (scrolling) syncClone(li);

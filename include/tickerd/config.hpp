@@ -55,6 +55,8 @@ struct symbol_config {
     int precision = 2;
     std::vector<source_ref> sources;
     milliseconds max_age{300'000};
+    unsigned failover_after = 3;  // consecutive failures of the active source before the next takes over
+    unsigned failback_after = 3;  // consecutive successes of a preferred source before it takes over again
     std::optional<decimal> start_price;  // sim only
 };
 

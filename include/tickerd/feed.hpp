@@ -45,6 +45,12 @@ struct http_reply {
     std::string_view body;
 };
 
+// What a provider's reference price means. A symbol's sources must agree on it,
+// or a failover would make change_pct jump: equities and FX use the previous
+// close, crypto the open of the rolling 24 h window.
+enum class reference_kind { previous_close, open_24h, utc_day_open };
+reference_kind wanted_reference(asset_class cls);
+
 // A provider polled over HTTP: which request targets one poll needs (relative to
 // its base_url, e.g. "/v8/finance/chart/NVDA?range=1d"), and how to turn their
 // replies (same order) into a raw quote. `upstream_symbol` is the one the targets
@@ -53,6 +59,7 @@ struct poll_feed {
     std::string_view name;
     std::vector<std::string> (*targets)(std::string_view upstream_symbol);
     feed_result<raw_quote> (*parse)(std::span<const http_reply> replies, std::string_view upstream_symbol, time_point now);
+    reference_kind reference;
 };
 
 // nullptr for unknown providers and for in-process ones (sim).

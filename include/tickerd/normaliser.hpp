@@ -12,9 +12,11 @@
 
 namespace tickerd {
 
-// previous_reference: the last accepted reference for this symbol, used when a
-// reply lacks one.
+// previous_reference: the reference of the symbol's current quote, whichever
+// source gave it. It is used when the reply has none, and in place of the
+// reply's own when `kind` is not what the symbol's class wants (Kraken's
+// 00:00 UTC open for a crypto symbol), so that a failover keeps change_pct steady.
 feed_result<quote> normalise(const raw_quote& raw, const symbol_config& sym, std::string_view source,
-                             std::optional<decimal> previous_reference, time_point now);
+                             reference_kind kind, std::optional<decimal> previous_reference, time_point now);
 
 }  // namespace tickerd
