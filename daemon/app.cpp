@@ -15,11 +15,13 @@
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/server_state.hpp"
 #include "daemon/sim_loop.hpp"
-#include "daemon/source_failover.hpp"
+#include "daemon/quote_gate.hpp"
 #include "daemon/static_files.hpp"
+#include "daemon/stream_feed.hpp"
 #include "tickerd/feeds/sim.hpp"
 #include "tickerd/price_history.hpp"
 #include "tickerd/feed.hpp"
+#include "tickerd/market_calendar.hpp"
 #include "tickerd/snapshot_store.hpp"
 
 namespace tickerd {
@@ -40,7 +42,12 @@ void run_expiry(const std::shared_ptr<net::steady_timer>& timer, snapshot_store&
     timer->expires_after(period);
     timer->async_wait([timer, &store, period](boost::system::error_code ec) {
         if (ec) return;
-        store.expire(std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now()));
+        const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
+        // A market that is closed now has no trades to confirm: its quote does not turn stale.
+        store.expire(now, [&store, now](std::size_t i) {
+            const auto& cal = store.symbols()[i].calendar;
+            return cal != nullptr && is_resting(state_at(*cal, now));
+        });
         run_expiry(timer, store, period);
     });
 }
@@ -87,7 +94,7 @@ int run_daemon(const config& cfg) {
     server_state state(cfg, store, clients, history, std::move(web));
     rate_limited_log upstream_log;
     poll_counters counters;
-    source_failover failover(cfg.symbols);
+    quote_gate gate(cfg, store, upstream_log);
 
     net::io_context ioc(static_cast<int>(threads));
 
@@ -121,9 +128,18 @@ int run_daemon(const config& cfg) {
         const poll_feed* feed = find_poll_feed(key.first);
         if (feed == nullptr) continue;  // the config loader rejects unknown providers
         auto loop = std::make_shared<poll_loop>(ioc.get_executor(), tls, *feed, cfg.providers.at(key.first), key.second,
-                                                indexes, store, failover, upstream_log, counters);
+                                                indexes, store, gate, upstream_log, counters);
         loop->start();
         loops.push_back(std::move(loop));
+    }
+    // Push sources: one WebSocket feed per (coinbase_ws, product), for every symbol and rank that uses it.
+    std::vector<std::shared_ptr<stream_feed>> streams;
+    for (auto& [key, indexes] : polled) {
+        if (key.first != "coinbase_ws") continue;
+        auto feed = std::make_shared<stream_feed>(ioc.get_executor(), tls, cfg.providers.at(key.first), key.second,
+                                                  indexes, store, gate, upstream_log, counters);
+        feed->start();
+        streams.push_back(std::move(feed));
     }
     std::shared_ptr<sim_loop> sim;
     if (!simulated.empty()) {
@@ -143,6 +159,7 @@ int run_daemon(const config& cfg) {
         spdlog::info("received signal {}: shutting down", sig);
         http->stop();
         for (auto& l : loops) l->stop();
+        for (auto& f : streams) f->stop();
         if (sim) sim->stop();
         expiry->cancel();
         clients.close_all();

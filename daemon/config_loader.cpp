@@ -4,11 +4,14 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <memory>
 #include <system_error>
 #include <utility>
@@ -18,11 +21,13 @@
 
 #include "tickerd/config.hpp"
 #include "tickerd/feed.hpp"
+#include "tickerd/market_calendar.hpp"
 
 namespace tickerd {
 namespace {
 
 constexpr std::string_view sim_provider = "sim";
+constexpr std::string_view coinbase_ws_provider = "coinbase_ws";
 constexpr std::size_t max_symbol_id_length = 32;
 constexpr unsigned max_threads = 1024;
 constexpr std::size_t max_config_bytes = 4 << 20;
@@ -207,17 +212,23 @@ void parse_listen(const toml::node& n, const std::string& key, server_config& ou
 }
 
 // scheme://host[:port][/prefix], no credentials, query or fragment. Trailing '/' removed.
-std::string parse_base_url(const toml::node& n, const std::string& key) {
+// With `websocket`, ws:// or wss:// instead of http:// or https://.
+std::string parse_base_url(const toml::node& n, const std::string& key, bool websocket = false) {
     const std::string s = get_string(n, key);
     std::string_view rest;
     std::string_view scheme;
-    for (std::string_view sch : {"http://", "https://"}) {
+    static constexpr std::array<std::string_view, 2> http_schemes{"http://", "https://"};
+    static constexpr std::array<std::string_view, 2> ws_schemes{"ws://", "wss://"};
+    for (std::string_view sch : websocket ? ws_schemes : http_schemes) {
         if (s.starts_with(sch)) {
             scheme = sch;
             rest = std::string_view(s).substr(sch.size());
         }
     }
-    if (scheme.empty()) fail(key, fmt::format("\"{}\": must start with http:// or https://", s), &n);
+    if (scheme.empty())
+        fail(key,
+             fmt::format("\"{}\": must start with {}", s, websocket ? "ws:// or wss://" : "http:// or https://"),
+             &n);
     if (has_control_chars(s) || s.find(' ') != std::string::npos)
         fail(key, fmt::format("\"{}\": must not contain spaces or control characters", s), &n);
     if (s.find_first_of("?#") != std::string::npos)
@@ -309,10 +320,11 @@ public:
 
     config run(const toml::table& root) {
         config c;
-        check_keys(root, "", {"log_level", "server", "history", "symbols", "providers"});
+        check_keys(root, "", {"log_level", "server", "history", "bad_tick", "symbols", "providers", "markets"});
         if (const auto* n = root.get("log_level")) c.log_level = log_level(*n);
         if (const auto* n = root.get("server")) c.server = server(as_table(*n, "server"));
         if (const auto* n = root.get("history")) c.history = history(as_table(*n, "history"));
+        if (const auto* n = root.get("bad_tick")) c.bad_tick = bad_tick(as_table(*n, "bad_tick"));
         if (const auto* n = root.get("providers")) {
             for (const auto& [name, node] : as_table(*n, "providers")) {
                 const std::string key = join("providers", name.str());
@@ -321,6 +333,7 @@ public:
                 c.providers.emplace(std::string(name.str()), provider(name.str(), as_table(node, key), key));
             }
         }
+        if (const auto* n = root.get("markets")) markets(as_table(*n, "markets"));
         const auto* syms = root.get("symbols");
         if (syms == nullptr) fail("symbols", "at least one [[symbols]] entry is required");
         const auto* arr = syms->as_array();
@@ -384,27 +397,40 @@ private:
         provider_config p;
         p.name = std::string(name);
         const bool sim = name == sim_provider;
+        const bool push = name == coinbase_ws_provider;
         if (sim) p.interval = milliseconds{250};
         check_keys(t, path,
-                   {"base_url", "interval", "timeout", "max_backoff", "max_body_bytes", "user_agent", "seed"});
+                   {"base_url", "interval", "timeout", "max_backoff", "max_body_bytes", "user_agent", "seed",
+                    "closed_interval",
+                    "idle_timeout"});
         if (sim) {
-            for (std::string_view k : {"base_url", "timeout", "max_backoff", "max_body_bytes", "user_agent"})
+            for (std::string_view k : {"base_url", "timeout", "max_backoff", "max_body_bytes", "user_agent",
+                                       "closed_interval"})
                 if (const auto* n = t.get(k)) fail(join(path, k), "not used by the sim provider", n);
         } else if (const auto* n = t.get("seed")) {
             fail(join(path, "seed"), "only used by the sim provider", n);
         }
+        if (push) {
+            for (std::string_view k : {"interval", "max_body_bytes", "user_agent"})
+                if (const auto* n = t.get(k)) fail(join(path, k), "not used by the coinbase_ws provider", n);
+        } else if (const auto* n = t.get("idle_timeout")) {
+            fail(join(path, "idle_timeout"), "only used by the coinbase_ws provider", n);
+        }
+        if (const auto* n = t.get("idle_timeout")) p.idle_timeout = get_duration(*n, join(path, "idle_timeout"), true);
 
         if (const auto* n = t.get("base_url")) {
-            p.base_url = parse_base_url(*n, join(path, "base_url"));
+            p.base_url = parse_base_url(*n, join(path, "base_url"), push);
         } else if (!sim) {
             fail(join(path, "base_url"),
-                 "required: the upstream's URL, e.g. \"https://example.com\"", &t);
+                 push ? "required: the upstream's URL, e.g. \"wss://ws-feed.exchange.coinbase.com\""
+                      : "required: the upstream's URL, e.g. \"https://example.com\"",
+                 &t);
         }
         if (const auto* n = t.get("interval")) p.interval = get_duration(*n, join(path, "interval"), true);
         if (const auto* n = t.get("timeout")) p.timeout = get_duration(*n, join(path, "timeout"), true);
         if (const auto* n = t.get("max_backoff")) {
             p.max_backoff = get_duration(*n, join(path, "max_backoff"), true);
-            if (p.max_backoff < p.interval)
+            if (p.max_backoff < p.interval && !push)  // a push source has no interval
                 fail(join(path, "max_backoff"),
                      fmt::format("must be at least the interval ({} ms), got {} ms", p.interval.count(),
                                  p.max_backoff.count()),
@@ -420,6 +446,8 @@ private:
             if (has_control_chars(p.user_agent))
                 fail(join(path, "user_agent"), "must not contain control characters", n);
         }
+        if (const auto* n = t.get("closed_interval"))
+            p.closed_interval = get_duration(*n, join(path, "closed_interval"), true);
         if (const auto* n = t.get("seed"))
             p.seed = static_cast<std::uint64_t>(
                 get_int(*n, join(path, "seed"), 0, std::numeric_limits<std::int64_t>::max()));
@@ -430,7 +458,7 @@ private:
         symbol_config s;
         check_keys(t, path,
                    {"id", "name", "class", "currency", "precision", "sources", "max_age", "failover_after",
-                    "failback_after", "start_price"});
+                    "failback_after", "start_price", "market"});
         auto required = [&](std::string_view k, std::string_view what) -> const toml::node& {
             const auto* n = t.get(k);
             if (n == nullptr) fail(join(path, k), fmt::format("required: {}", what), &t);
@@ -503,6 +531,21 @@ private:
             fail(price_key, "required for a symbol with a sim source: the price the simulation starts from",
                  &t);
         }
+        if (const auto* n = t.get("market")) {
+            const std::string key = join(path, "market");
+            s.market = get_string(*n, key);
+            const auto found = markets_.find(s.market);
+            if (found != markets_.end()) {
+                s.calendar = found->second;
+            } else if (const auto* builtin = find_builtin_calendar(s.market)) {
+                s.calendar = std::make_shared<const market_calendar>(*builtin);
+            } else {
+                fail(key,
+                     fmt::format("unknown market \"{}\": use XNAS, XNYS, XHKG, FX, always or a [markets.NAME] table",
+                                 s.market),
+                     n);
+            }
+        }
         return s;
     }
 
@@ -553,6 +596,27 @@ private:
     }
 
     decimal start_price(const toml::node& n, const std::string& key) const {
+        const decimal price = decimal_value(n, key);
+        if (!price.is_positive()) fail(key, "must be greater than zero", &n);
+        return price;
+    }
+
+    bad_tick_config bad_tick(const toml::table& t) const {
+        bad_tick_config b;
+        check_keys(t, "bad_tick", {"equity", "crypto", "fx"});
+        for (auto [name, field] : {std::pair{"equity", &b.equity}, std::pair{"crypto", &b.crypto}, std::pair{"fx", &b.fx}}) {
+            const auto* n = t.get(name);
+            if (n == nullptr) continue;
+            const std::string key = join("bad_tick", name);
+            *field = decimal_value(*n, key);
+            if (field->is_negative() || *field > decimal::from_int(1000))
+                fail(key, "must be a percentage from 0 (no check) to 1000", n);
+        }
+        return b;
+    }
+
+    // A number, or a decimal string read exactly ("1284.30").
+    decimal decimal_value(const toml::node& n, const std::string& key) const {
         std::optional<decimal> price;
         if (const auto* str = n.as_string()) {
             price = decimal::parse(str->get());
@@ -567,10 +631,140 @@ private:
         } else {
             wrong_type(key, "a number or a decimal string such as \"1284.30\"", n);
         }
-        if (!price->is_positive()) fail(key, "must be greater than zero", &n);
         return *price;
     }
 
+    // [markets.NAME] tables: a built-in name starts from the built-in calendar and
+    // replaces the keys given; a new name needs timezone and regular.
+    void markets(const toml::table& t) {
+        for (const auto& [name_key, node] : t) {
+            const std::string name(name_key.str());
+            const std::string path = join("markets", name);
+            const bool name_ok = !name.empty() && name.size() <= 32 &&
+                                 std::all_of(name.begin(), name.end(), [](char ch) {
+                                     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                                            (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+                                 });
+            if (!name_ok)
+                fail(path, "a market name is 1 to 32 letters, digits, _ or -", &node);
+            if (name == "always") fail(path, "\"always\" is built in and cannot be changed", &node);
+            markets_[name] = std::make_shared<const market_calendar>(market(name, as_table(node, path), path));
+        }
+    }
+
+    static market_calendar market(const std::string& name, const toml::table& t, const std::string& path) {
+        check_keys(t, path, {"timezone", "regular", "pre", "post", "weekdays", "holidays"});
+        market_calendar m;
+        if (const auto* builtin = find_builtin_calendar(name)) {
+            m = *builtin;
+        } else {
+            m.name = name;
+            m.weekdays = {false, true, true, true, true, true, false};
+            for (std::string_view k : {"timezone", "regular"})
+                if (t.get(k) == nullptr)
+                    fail(join(path, k),
+                         k == "timezone" ? "required: an IANA time zone such as \"America/New_York\""
+                                         : "required: the regular sessions, e.g. [\"09:30-16:00\"]",
+                         &t);
+        }
+        if (const auto* n = t.get("timezone")) {
+            const std::string key = join(path, "timezone");
+            m.timezone = get_string(*n, key);
+            if (!is_known_time_zone(m.timezone))
+                fail(key,
+                     fmt::format("unknown time zone \"{}\": use an IANA name from the system time zone database "
+                                 "(/usr/share/zoneinfo), e.g. \"America/New_York\"",
+                                 m.timezone),
+                     n);
+        }
+        if (const auto* n = t.get("regular")) {
+            const std::string key = join(path, "regular");
+            const auto* arr = n->as_array();
+            if (arr == nullptr) wrong_type(key, "an array of strings such as [\"09:30-16:00\"]", *n);
+            if (arr->empty()) fail(key, "must list at least one session, e.g. [\"09:30-16:00\"]", n);
+            m.regular.clear();
+            for (std::size_t i = 0; i < arr->size(); ++i) {
+                const std::string k = index_path(key, i);
+                const auto r = range((*arr)[i], k);
+                if (!m.regular.empty() && r.begin < m.regular.back().end)
+                    fail(k, "sessions must be in time order and must not overlap", &(*arr)[i]);
+                m.regular.push_back(r);
+            }
+        }
+        if (const auto* n = t.get("pre")) m.pre = range(*n, join(path, "pre"));
+        if (const auto* n = t.get("post")) m.post = range(*n, join(path, "post"));
+        if (m.pre && m.pre->end > m.regular.front().begin)
+            fail(join(path, "pre"), "must end by the start of the first regular session", t.get("pre"));
+        if (m.post && m.post->begin < m.regular.back().end)
+            fail(join(path, "post"), "must start at or after the end of the last regular session", t.get("post"));
+        if (const auto* n = t.get("weekdays")) {
+            static constexpr std::string_view days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+            const std::string key = join(path, "weekdays");
+            const auto* arr = n->as_array();
+            if (arr == nullptr) wrong_type(key, "an array of strings such as [\"mon\", \"tue\"]", *n);
+            if (arr->empty()) fail(key, "must list at least one day", n);
+            m.weekdays = {};
+            for (std::size_t i = 0; i < arr->size(); ++i) {
+                const std::string k = index_path(key, i);
+                const std::string d = get_string((*arr)[i], k);
+                const auto* it = std::find(std::begin(days), std::end(days), d);
+                if (it == std::end(days))
+                    fail(k, fmt::format("unknown day \"{}\": use mon, tue, wed, thu, fri, sat or sun", d), &(*arr)[i]);
+                auto& slot = m.weekdays[static_cast<std::size_t>(it - std::begin(days))];
+                if (slot) fail(k, fmt::format("duplicate day \"{}\"", d), &(*arr)[i]);
+                slot = true;
+            }
+        }
+        if (const auto* n = t.get("holidays")) {
+            const std::string key = join(path, "holidays");
+            const auto* arr = n->as_array();
+            if (arr == nullptr) wrong_type(key, "an array of dates such as [\"2026-12-25\"]", *n);
+            m.holidays.clear();
+            for (std::size_t i = 0; i < arr->size(); ++i) m.holidays.push_back(holiday((*arr)[i], index_path(key, i)));
+        }
+        return m;
+    }
+
+    static session_range range(const toml::node& n, const std::string& key) {
+        const std::string text = get_string(n, key);
+        const auto r = parse_session_range(text);
+        if (!r)
+            fail(key,
+                 fmt::format("invalid time range \"{}\": use \"HH:MM-HH:MM\" (24-hour local time, start before "
+                             "end, \"24:00\" only as an end), e.g. \"09:30-16:00\"",
+                             text),
+                 &n);
+        return *r;
+    }
+
+    // "2026-12-25", or a TOML date (2026-12-25 unquoted).
+    static std::chrono::year_month_day holiday(const toml::node& n, const std::string& key) {
+        int y = 0;
+        unsigned mo = 0;
+        unsigned d = 0;
+        if (const auto* dt = n.as_date()) {
+            y = dt->get().year;
+            mo = dt->get().month;
+            d = dt->get().day;
+        } else if (const auto* s = n.as_string()) {
+            const std::string& text = s->get();
+            const bool shape = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                               all_digits(std::string_view(text).substr(0, 4)) &&
+                               all_digits(std::string_view(text).substr(5, 2)) &&
+                               all_digits(std::string_view(text).substr(8, 2));
+            if (!shape) fail(key, fmt::format("invalid date \"{}\": use \"YYYY-MM-DD\"", text), &n);
+            y = std::stoi(text.substr(0, 4));
+            mo = static_cast<unsigned>(std::stoi(text.substr(5, 2)));
+            d = static_cast<unsigned>(std::stoi(text.substr(8, 2)));
+        } else {
+            wrong_type(key, "a date string such as \"2026-12-25\"", n);
+        }
+        const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{mo}, std::chrono::day{d}};
+        if (!ymd.ok()) fail(key, fmt::format("{:04}-{:02}-{:02} is not a calendar date", y, mo, d), &n);
+        return ymd;
+    }
+
+    std::map<std::string, std::shared_ptr<const market_calendar>> markets_;
     std::string_view text_;
 };
 

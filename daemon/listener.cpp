@@ -50,6 +50,9 @@ void listener::do_accept() {
             self->retry_.async_wait([self](boost::system::error_code) { self->do_accept(); });
             return;
         }
+        // Small pushed updates must leave at once, not wait for Nagle's algorithm.
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         start_http_session(std::move(socket), self->state_);
         self->do_accept();
     });

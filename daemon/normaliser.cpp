@@ -28,7 +28,10 @@ feed_result<quote> normalise(const raw_quote& raw, const symbol_config& sym, std
     q.change = q.price - q.ref_price;
     q.change_pct = percent_change(q.price, q.ref_price);
     q.dir = q.change.is_positive() ? direction::up : q.change.is_negative() ? direction::down : direction::flat;
-    q.market = sym.cls == asset_class::crypto ? market_state::always : raw.market;
+    // A configured calendar decides, at the time of receipt; the upstream's own state is used only without one.
+    q.market = sym.calendar                        ? state_at(*sym.calendar, now)
+               : sym.cls == asset_class::crypto ? market_state::always
+                                                : raw.market;
     q.source = std::string(source);
     // An upstream clock far in the future would make a quote look fresh forever.
     q.as_of = raw.as_of && *raw.as_of <= now + std::chrono::hours(1) ? *raw.as_of : now;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "tickerd/market_calendar.hpp"
 #include "tickerd/normaliser.hpp"
 
 namespace tickerd {
@@ -25,11 +26,19 @@ std::string default_user_agent(std::string_view provider) {
 
 time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_type::now()); }
 
+// True when every symbol of a loop has a calendar whose market is closed (or at a break) at `now`.
+bool all_resting(const snapshot_store& store, const std::vector<fed_symbol>& symbols, time_point now) {
+    return std::all_of(symbols.begin(), symbols.end(), [&](const fed_symbol& f) {
+        const auto& cal = store.symbols()[f.index].calendar;
+        return cal != nullptr && is_resting(state_at(*cal, now));
+    });
+}
+
 }  // namespace
 
 poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll_feed& feed,
                      const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
-                     snapshot_store& store, source_failover& failover, rate_limited_log& log, poll_counters& counters)
+                     snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters)
     : strand_(net::make_strand(ex)),
       timer_(strand_),
       feed_(feed),
@@ -43,7 +52,7 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
                                   provider.user_agent.empty() ? default_user_agent(provider.name)
                                                               : provider.user_agent}),
       store_(store),
-      failover_(failover),
+      gate_(gate),
       log_(log),
       counters_(counters),
       rng_(std::random_device{}()) {}
@@ -115,13 +124,11 @@ void poll_loop::on_replies() {
         if (!q) {
             counters_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
             log_.failure(label_, fmt::format("{} rejected for {}: {}", to_string(q.error().kind), sym.id, q.error().message));
-            report_switch(index, failover_.on_failure(index, rank));
+            gate_.failed(index, rank);
             continue;
         }
         any_accepted = true;
-        const auto verdict = failover_.on_success(index, rank);
-        report_switch(index, verdict.change);
-        if (verdict.publish) store_.apply(std::move(*q), now);
+        gate_.accepted(index, rank, std::move(*q), now);
     }
     if (!any_accepted) {
         ++failures_;
@@ -131,21 +138,11 @@ void poll_loop::on_replies() {
     counters_.polls_ok.fetch_add(1, std::memory_order_relaxed);
     if (failures_ > 0) log_.recovered(label_);
     failures_ = 0;
-    schedule(provider_.interval);
-}
-
-void poll_loop::report_switch(std::size_t index, const std::optional<source_switch>& change) const {
-    if (!change) return;
-    const symbol_config& sym = store_.symbols()[index];
-    const auto name = [&](std::size_t rank) {
-        const source_ref& src = sym.sources[rank];
-        return src.upstream_symbol.empty() ? src.provider : src.provider + ":" + src.upstream_symbol;
-    };
-    spdlog::warn("{}: switching source from {} to {}", sym.id, name(change->from), name(change->to));
+    schedule(all_resting(store_, symbols_, now) ? provider_.closed_interval : provider_.interval);
 }
 
 void poll_loop::on_failure(const feed_error& error, std::optional<std::chrono::seconds> retry_after) {
-    for (const auto [index, rank] : symbols_) report_switch(index, failover_.on_failure(index, rank));
+    for (const auto [index, rank] : symbols_) gate_.failed(index, rank);
     ++failures_;
     counters_.polls_failed.fetch_add(1, std::memory_order_relaxed);
     milliseconds delay = backoff();

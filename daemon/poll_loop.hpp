@@ -14,7 +14,7 @@
 
 #include "daemon/http_client.hpp"
 #include "daemon/rate_limited_log.hpp"
-#include "daemon/source_failover.hpp"
+#include "daemon/quote_gate.hpp"
 #include "tickerd/config.hpp"
 #include "tickerd/feed.hpp"
 #include "tickerd/snapshot_store.hpp"
@@ -37,7 +37,7 @@ class poll_loop : public std::enable_shared_from_this<poll_loop> {
 public:
     poll_loop(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, const poll_feed& feed,
               const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
-              snapshot_store& store, source_failover& failover, rate_limited_log& log, poll_counters& counters);
+              snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters);
     void start();
     void stop();
     const std::string& label() const { return label_; }
@@ -49,7 +49,6 @@ private:
     void on_fetch(fetch_result r);
     void on_replies();
     void on_failure(const feed_error& error, std::optional<std::chrono::seconds> retry_after);
-    void report_switch(std::size_t index, const std::optional<source_switch>& change) const;
     std::chrono::milliseconds backoff();
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -62,7 +61,7 @@ private:
     const std::vector<fed_symbol> symbols_;
     http_client client_;
     snapshot_store& store_;
-    source_failover& failover_;
+    quote_gate& gate_;
     rate_limited_log& log_;
     poll_counters& counters_;
     std::vector<fetch_result> replies_;

@@ -57,7 +57,7 @@ std::optional<quote_change> snapshot_store::apply(quote q, time_point now) {
     return change;
 }
 
-std::vector<quote_change> snapshot_store::expire(time_point now) {
+std::vector<quote_change> snapshot_store::expire(time_point now, const std::function<bool(std::size_t)>& resting) {
     const std::scoped_lock notify_lk(notify_mu_);
     std::vector<quote_change> changes;
     change_listener listener;
@@ -67,6 +67,7 @@ std::vector<quote_change> snapshot_store::expire(time_point now) {
             entry& e = entries_[i];
             if (!e.current || e.current->q.stale) continue;
             if (now - e.last_confirmed <= symbols_[i].max_age) continue;
+            if (resting && resting(i)) continue;
             quote q = e.current->q;
             q.stale = true;
             changes.push_back(publish_locked(i, std::move(q), now));

@@ -226,10 +226,9 @@ struct scalar_field {
     std::string text;  // number: its JSON text; string: the unescaped string
 };
 
-inline scalar_field read_scalar(od::object& obj, std::string_view key) {
+// Classifies one value: a number keeps its exact JSON text, a string its unescaped text.
+inline scalar_field scalar_of(od::value& v) {
     scalar_field out;
-    od::value v;
-    if (obj.find_field_unordered(key).get(v)) return out;  // missing
     od::json_type t{};
     if (v.type().get(t)) {
         out.k = scalar_field::kind::other;
@@ -258,6 +257,12 @@ inline scalar_field read_scalar(od::object& obj, std::string_view key) {
             break;
     }
     return out;
+}
+
+inline scalar_field read_scalar(od::object& obj, std::string_view key) {
+    od::value v;
+    if (obj.find_field_unordered(key).get(v)) return {};  // missing
+    return scalar_of(v);
 }
 
 // Whole seconds from a JSON number (integer, or a fraction truncated toward zero).

@@ -33,33 +33,11 @@ scalar_field first_element(od::object& obj, std::string_view key, bool& is_array
     is_array = true;
     for (auto element : arr) {
         od::value v;
-        od::json_type t{};
-        if (element.get(v) || v.type().get(t)) {
+        if (element.get(v)) {
             out.k = scalar_field::kind::other;
             return out;
         }
-        switch (t) {
-            case od::json_type::null:
-                out.k = scalar_field::kind::null;
-                break;
-            case od::json_type::number:
-                out.k = scalar_field::kind::number;
-                out.text = std::string(trim(v.raw_json_token()));
-                break;
-            case od::json_type::string: {
-                std::string_view s;
-                if (v.get_string().get(s)) {
-                    out.k = scalar_field::kind::other;
-                } else {
-                    out.k = scalar_field::kind::string;
-                    out.text = std::string(s);
-                }
-                break;
-            }
-            default:
-                out.k = scalar_field::kind::other;
-                break;
-        }
+        out = scalar_of(v);
         break;
     }
     return out;

@@ -70,7 +70,7 @@ reference_kind wanted_reference(asset_class cls) {
 
 bool is_known_provider(std::string_view provider) {
     return provider == "yahoo" || provider == "coinbase" || provider == "binance" || provider == "kraken" ||
-           provider == "sim";
+           provider == "coinbase_ws" || provider == "sim";
 }
 
 std::string url_encode(std::string_view s) {

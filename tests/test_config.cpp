@@ -610,8 +610,9 @@ TEST_CASE("config/tickerd.toml parses and uses only real providers", "[config]")
         REQUIRE_FALSE(s.sources.empty());
         for (const auto& src : s.sources) CHECK(src.provider != "sim");
     }
-    CHECK(c.symbols[3].sources[0].provider == "coinbase");
+    CHECK(c.symbols[3].sources[0].provider == "coinbase_ws");
     CHECK(c.symbols[3].sources[0].upstream_symbol == "BTC-USD");
+    CHECK(c.providers.at("coinbase_ws").base_url == "wss://ws-feed.exchange.coinbase.com");
     CHECK(c.symbols[4].sources[0].upstream_symbol == "VND=X");
     CHECK(c.providers.at("yahoo").base_url == "https://query1.finance.yahoo.com");
     CHECK(c.providers.at("yahoo").interval == 15s);
@@ -698,5 +699,124 @@ base_url = "https://data-api.binance.vision"
         auto r = tickerd::parse_config(head + bad + tail, "f.toml");
         REQUIRE_FALSE(r);
         CHECK(r.error().key.starts_with("symbols[0].fail"));
+    }
+}
+
+namespace {
+// `text` (built on `providers`) with `extra` added to the table whose line `after` ends.
+std::string with_provider_keys(std::string text, const std::string& extra,
+                               const std::string& after = "base_url = \"https://query1.finance.yahoo.com\"\n") {
+    const auto at = text.find(after);
+    REQUIRE(at != std::string::npos);
+    return text.insert(at + after.size(), extra);
+}
+}  // namespace
+
+TEST_CASE("markets: built-in calendars by name; a [markets.NAME] table overrides or adds one", "[config][market_calendar]") {
+    SECTION("a built-in name, and no market at all") {
+        const auto c = expect_ok(providers + nvda + "market = \"XNAS\"\n" + R"(
+[[symbols]]
+id = "TSM"
+class = "equity"
+currency = "USD"
+sources = ["yahoo:TSM"]
+)");
+        REQUIRE(c.symbols[0].calendar != nullptr);
+        CHECK(c.symbols[0].market == "XNAS");
+        CHECK(c.symbols[0].calendar->timezone == "America/New_York");
+        REQUIRE(c.symbols[0].calendar->regular.size() == 1);
+        CHECK(c.symbols[0].calendar->regular[0] == session_range{570min, 960min});
+        CHECK(c.symbols[1].market.empty());
+        CHECK(c.symbols[1].calendar == nullptr);
+        CHECK(c.providers.at("yahoo").closed_interval == 60s);
+    }
+    SECTION("a table over a built-in keeps the keys it does not give") {
+        const auto c = expect_ok(providers + nvda + "market = \"XNAS\"\n" + R"(
+[markets.XNAS]
+holidays = ["2026-12-25", 2027-01-01]
+)");
+        const auto& cal = *c.symbols[0].calendar;
+        CHECK(cal.timezone == "America/New_York");
+        CHECK(cal.pre == session_range{240min, 570min});
+        REQUIRE(cal.holidays.size() == 2);
+        CHECK(cal.holidays[0] == std::chrono::year{2026} / 12 / 25);
+        CHECK(cal.holidays[1] == std::chrono::year{2027} / 1 / 1);
+    }
+    SECTION("a new market with every key") {
+        const auto c = expect_ok(with_provider_keys(providers + nvda + "market = \"LSE-ish\"\n" + R"(
+[markets.LSE-ish]
+timezone = "Europe/London"
+regular = ["08:00-12:00", "13:00-16:30"]
+pre = "07:00-08:00"
+post = "16:30-24:00"
+weekdays = ["mon", "wed", "sun"]
+holidays = []
+)", "closed_interval = \"2m\"\n"));
+        const auto& cal = *c.symbols[0].calendar;
+        CHECK(cal.name == "LSE-ish");
+        CHECK(cal.timezone == "Europe/London");
+        REQUIRE(cal.regular.size() == 2);
+        CHECK(cal.regular[1] == session_range{780min, 990min});
+        CHECK(cal.post == session_range{990min, 1440min});
+        CHECK(cal.weekdays == std::array<bool, 7>{true, true, false, true, false, false, false});
+        CHECK(cal.holidays.empty());
+        CHECK(c.providers.at("yahoo").closed_interval == 2min);
+    }
+    SECTION("always, and a table for an unused market") {
+        const auto c = expect_ok(providers + nvda + "market = \"always\"\n" + R"(
+[markets.SPARE]
+timezone = "UTC"
+regular = ["00:00-24:00"]
+)");
+        CHECK(c.symbols[0].calendar->always);
+    }
+}
+
+TEST_CASE("markets: bad calendars and market names are errors naming the key", "[config][market_calendar]") {
+    const std::string base = providers + nvda + "market = \"XNAS\"\n";
+    expect_error(base + "[markets.XNAS]\nopens = \"09:30\"\n", "markets.XNAS.opens");
+    expect_error(base + "[markets.XNAS]\nregular = \"09:30-16:00\"\n", "markets.XNAS.regular");
+    expect_error(base + "[markets.XNAS]\nregular = []\n", "markets.XNAS.regular");
+    auto e = expect_error(base + "[markets.XNAS]\nregular = [\"9:30-16:00\"]\n", "markets.XNAS.regular[0]");
+    CHECK(contains(e.message, "invalid time range \"9:30-16:00\""));
+    expect_error(base + "[markets.XNAS]\nregular = [\"16:00-09:30\"]\n", "markets.XNAS.regular[0]");
+    expect_error(base + "[markets.XNAS]\nregular = [\"09:30-24:30\"]\n", "markets.XNAS.regular[0]");
+    expect_error(base + "[markets.XNAS]\nregular = [\"09:30-12:00\", \"11:00-16:00\"]\n", "markets.XNAS.regular[1]");
+    expect_error(base + "[markets.XNAS]\npre = \"04:00-10:00\"\n", "markets.XNAS.pre");
+    expect_error(base + "[markets.XNAS]\npost = \"15:00-20:00\"\n", "markets.XNAS.post");
+    expect_error(base + "[markets.XNAS]\npost = 1600\n", "markets.XNAS.post");
+    e = expect_error(base + "[markets.XNAS]\ntimezone = \"America/Gotham\"\n", "markets.XNAS.timezone");
+    CHECK(contains(e.message, "unknown time zone \"America/Gotham\""));
+    expect_error(base + "[markets.XNAS]\nweekdays = [\"mon\", \"funday\"]\n", "markets.XNAS.weekdays[1]");
+    expect_error(base + "[markets.XNAS]\nweekdays = [\"mon\", \"mon\"]\n", "markets.XNAS.weekdays[1]");
+    expect_error(base + "[markets.XNAS]\nweekdays = []\n", "markets.XNAS.weekdays");
+    expect_error(base + "[markets.XNAS]\nholidays = [\"2026-02-30\"]\n", "markets.XNAS.holidays[0]");
+    expect_error(base + "[markets.XNAS]\nholidays = [\"2026-12-25\", \"25/12/2026\"]\n", "markets.XNAS.holidays[1]");
+    expect_error(base + "[markets.XNAS]\nholidays = [20261225]\n", "markets.XNAS.holidays[0]");
+    expect_error(base + "[markets.NEW]\nregular = [\"09:00-17:00\"]\n", "markets.NEW.timezone");
+    expect_error(base + "[markets.NEW]\ntimezone = \"UTC\"\n", "markets.NEW.regular");
+    expect_error(base + "[markets.always]\ntimezone = \"UTC\"\n", "markets.always");
+    expect_error(base + "[markets]\nXNAS = 1\n", "markets.XNAS");
+    expect_error("markets = 1\n" + base, "markets");
+    e = expect_error(providers + nvda + "market = \"NASDAQ\"\n", "symbols[0].market");
+    CHECK(contains(e.message, "unknown market \"NASDAQ\""));
+    expect_error(providers + nvda + "market = 1\n", "symbols[0].market");
+    expect_error(with_provider_keys(providers + nvda, "closed_interval = \"0s\"\n"), "providers.yahoo.closed_interval");
+    expect_error(with_provider_keys(providers + nvda, "closed_interval = \"1m\"\n", "seed = 7\n"),
+                 "providers.sim.closed_interval");
+}
+
+TEST_CASE("config/tickerd.toml gives every symbol its market", "[config][market_calendar]") {
+    auto r = load_config(std::string(TICKERD_SOURCE_DIR) + "/config/tickerd.toml");
+    if (!r.ok()) FAIL(r.error().what());
+    const auto& c = r.value();
+    const std::pair<const char*, const char*> expected[] = {
+        {"NVDA", "XNAS"}, {"TSM", "XNYS"}, {"9988.HK", "XHKG"}, {"BTC", "always"}, {"USD/VND", "FX"}};
+    for (const auto& [id, market] : expected) {
+        INFO(id);
+        const auto* s = c.find_symbol(id);
+        REQUIRE(s != nullptr);
+        CHECK(s->market == market);
+        REQUIRE(s->calendar != nullptr);
     }
 }

@@ -3,12 +3,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tickerd/decimal.hpp"
+#include "tickerd/market_calendar.hpp"
 #include "tickerd/quote.hpp"
 #include "tickerd/result.hpp"
 
@@ -31,6 +33,14 @@ struct history_config {
     milliseconds retention{86'400'000};             // points older than this are dropped
 };
 
+// Largest move from the last published price, in percent, that passes without
+// confirmation (zero: no check).
+struct bad_tick_config {
+    decimal equity = decimal::from_int(20);
+    decimal crypto = decimal::from_int(30);
+    decimal fx = decimal::from_int(10);
+};
+
 struct provider_config {
     std::string name;
     std::string base_url;                           // scheme://host[:port][/prefix]
@@ -40,6 +50,8 @@ struct provider_config {
     std::size_t max_body_bytes = 1 << 20;
     std::string user_agent;                          // empty: the provider's default
     std::uint64_t seed = 1;                          // sim only
+    milliseconds closed_interval{60'000};           // for a poll loop whose symbols' markets are all closed
+    milliseconds idle_timeout{5'000};               // coinbase_ws only: reconnect after this long without a message
 };
 
 struct source_ref {
@@ -58,12 +70,15 @@ struct symbol_config {
     unsigned failover_after = 3;  // consecutive failures of the active source before the next takes over
     unsigned failback_after = 3;  // consecutive successes of a preferred source before it takes over again
     std::optional<decimal> start_price;  // sim only
+    std::string market;                  // calendar name ("XNAS"); empty: none, the upstream's state is used
+    std::shared_ptr<const market_calendar> calendar;  // the calendar `market` names; null when empty
 };
 
 struct config {
     std::string file;
     server_config server;
     history_config history;
+    bad_tick_config bad_tick;
     std::string log_level = "info";
     std::vector<symbol_config> symbols;             // in config order
     std::map<std::string, provider_config> providers;

@@ -57,7 +57,9 @@ public:
     // one only refreshes its freshness: no new seq, nobody notified.
     std::optional<quote_change> apply(quote q, time_point now);
     // Marks quotes not confirmed within their max_age as stale; each is a change.
-    std::vector<quote_change> expire(time_point now);
+    // Symbols for which `resting(index)` is true (their market is closed now, so
+    // nobody trades) are skipped. The predicate is called under the store's lock.
+    std::vector<quote_change> expire(time_point now, const std::function<bool(std::size_t)>& resting = {});
 
     std::uint64_t seq() const;
     std::optional<std::size_t> index_of(std::string_view id) const;
