@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "feed_test_support.hpp"
 #include "tickerd/decimal.hpp"
 #include "tickerd/feed.hpp"
 #include "tickerd/feeds/coinbase_ws.hpp"
@@ -16,15 +17,11 @@
 using namespace tickerd;
 using namespace tickerd::feeds;
 
-namespace {
+using tickerd::feed_tests::fixture;
+using tickerd::feed_tests::dec;
+using tickerd::feed_tests::replace_once;
 
-std::string fixture(const std::string& name) {
-    const std::string path = std::string(TICKERD_FIXTURES_DIR) + "/" + name;
-    std::ifstream in(path, std::ios::binary);
-    INFO("fixture " << path);
-    REQUIRE(in.good());
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+namespace {
 
 std::string trimmed_fixture(const std::string& name) {
     std::string s = fixture(name);
@@ -32,24 +29,9 @@ std::string trimmed_fixture(const std::string& name) {
     return s;
 }
 
-decimal dec(const char* text) {
-    const auto d = decimal::parse(text);
-    REQUIRE(d.has_value());
-    return *d;
-}
-
 std::int64_t ms_since_epoch(const std::optional<time_point>& t) {
     REQUIRE(t.has_value());
     return t->time_since_epoch().count();
-}
-
-std::string replace_once(std::string s, std::string_view from, std::string_view to) {
-    const auto pos = s.find(from);
-    INFO("replace " << from);
-    REQUIRE(pos != std::string::npos);
-    REQUIRE(s.find(from, pos + 1) == std::string::npos);
-    s.replace(pos, from.size(), to);
-    return s;
 }
 
 template <class T>

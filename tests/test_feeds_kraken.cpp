@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "feed_test_support.hpp"
 #include "tickerd/decimal.hpp"
 #include "tickerd/feed.hpp"
 #include "tickerd/feeds/kraken.hpp"
@@ -14,44 +15,15 @@ using namespace tickerd;
 using tickerd::feeds::kraken_ticker_target;
 using tickerd::feeds::parse_kraken_ticker;
 
+using tickerd::feed_tests::fixture;
+using tickerd::feed_tests::dec;
+using tickerd::feed_tests::replace_once;
+using tickerd::feed_tests::expect_error;
+
 namespace {
-
-std::string fixture(const std::string& name) {
-    const std::string path = std::string(TICKERD_FIXTURES_DIR) + "/" + name;
-    std::ifstream in(path, std::ios::binary);
-    INFO("fixture " << path);
-    REQUIRE(in.good());
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-decimal dec(const char* text) {
-    const auto d = decimal::parse(text);
-    REQUIRE(d.has_value());
-    return *d;
-}
-
-std::string replace_once(std::string s, std::string_view from, std::string_view to) {
-    const auto pos = s.find(from);
-    INFO("replace " << from);
-    REQUIRE(pos != std::string::npos);
-    REQUIRE(s.find(from, pos + 1) == std::string::npos);
-    s.replace(pos, from.size(), to);
-    return s;
-}
 
 feed_result<raw_quote> parse(unsigned status, const std::string& body, std::string_view content_type = "application/json; charset=utf-8") {
     return parse_kraken_ticker(http_reply{status, content_type, body});
-}
-
-feed_error expect_error(const feed_result<raw_quote>& r, std::size_t max = 200) {
-    REQUIRE_FALSE(r.ok());
-    const feed_error& e = r.error();
-    INFO("message: " << e.message);
-    CHECK(!e.message.empty());
-    CHECK(e.message.size() <= max);
-    CHECK(e.message.find('\n') == std::string::npos);
-    CHECK(e.message.find('\r') == std::string::npos);
-    return e;
 }
 
 const std::string ticker_file = "kraken_ticker_XBTUSD.json";

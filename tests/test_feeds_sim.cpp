@@ -6,19 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "feed_test_support.hpp"
 #include "tickerd/decimal.hpp"
 #include "tickerd/feeds/sim.hpp"
 
 using tickerd::decimal;
 using tickerd::feeds::sim_walk;
 
-namespace {
+using tickerd::feed_tests::dec;
 
-decimal dec(const char* text) {
-    const auto d = decimal::parse(text);
-    REQUIRE(d.has_value());
-    return *d;
-}
+namespace {
 
 std::vector<std::string> run(std::uint64_t seed, const char* symbol, const char* start, int precision, int steps) {
     sim_walk w(seed, symbol, dec(start), precision);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "feed_test_support.hpp"
 #include "tickerd/decimal.hpp"
 #include "tickerd/feed.hpp"
 #include "tickerd/feeds/yahoo.hpp"
@@ -16,26 +17,16 @@ using namespace tickerd;
 using tickerd::feeds::parse_yahoo_chart;
 using tickerd::feeds::yahoo_chart_target;
 
-namespace {
+using tickerd::feed_tests::fixture;
+using tickerd::feed_tests::dec;
+using tickerd::feed_tests::replace_once;
 
-std::string fixture(const std::string& name) {
-    const std::string path = std::string(TICKERD_FIXTURES_DIR) + "/" + name;
-    std::ifstream in(path, std::ios::binary);
-    INFO("fixture " << path);
-    REQUIRE(in.good());
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+namespace {
 
 time_point at(std::int64_t unix_seconds) { return time_point{std::chrono::seconds{unix_seconds}}; }
 
 // Wednesday 2026-10-07 19:10:00 UTC, when the samples were "taken".
 const time_point sample_now = at(1791400200);
-
-decimal dec(const char* text) {
-    const auto d = decimal::parse(text);
-    REQUIRE(d.has_value());
-    return *d;
-}
 
 feed_result<raw_quote> parse(unsigned status, const std::string& body, time_point now = sample_now,
                              std::string_view content_type = "application/json;charset=utf-8") {
@@ -43,15 +34,6 @@ feed_result<raw_quote> parse(unsigned status, const std::string& body, time_poin
 }
 
 // Replaces exactly one occurrence, so that a fixture edit cannot silently miss.
-std::string replace_once(std::string s, std::string_view from, std::string_view to) {
-    const auto pos = s.find(from);
-    INFO("replace " << from);
-    REQUIRE(pos != std::string::npos);
-    REQUIRE(s.find(from, pos + 1) == std::string::npos);
-    s.replace(pos, from.size(), to);
-    return s;
-}
-
 // Removes [start of `from`, start of `to`).
 std::string erase_from_to(std::string s, std::string_view from, std::string_view to) {
     const auto a = s.find(from);
