@@ -1,6 +1,10 @@
 #include "daemon/app.hpp"
 
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -67,6 +71,32 @@ void backfill_sim_history(const config& cfg, const std::vector<std::size_t>& sim
     }
 }
 
+// A keyed provider's API key: from providers.NAME.api_key_file (systemd
+// credentials), else from $TICKERD_<NAME>_API_KEY. Never from the TOML, never logged.
+std::optional<std::string> read_api_key(const provider_config& p) {
+    std::string env_name = "TICKERD_" + p.name + "_API_KEY";
+    for (char& c : env_name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string key;
+    if (!p.api_key_file.empty()) {
+        std::ifstream in(p.api_key_file);
+        std::getline(in, key);
+        if (!in && key.empty()) {
+            spdlog::warn("{}: cannot read the API key file {}: its sources are skipped", p.name, p.api_key_file);
+            return std::nullopt;
+        }
+    } else if (const char* v = std::getenv(env_name.c_str())) {
+        key = v;
+    }
+    while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+    while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
+    if (key.empty()) {
+        spdlog::warn("{}: no API key (set {} or providers.{}.api_key_file): its sources are skipped", p.name, env_name,
+                     p.name);
+        return std::nullopt;
+    }
+    return key;
+}
+
 }  // namespace
 
 int run_daemon(const config& cfg) {
@@ -124,11 +154,19 @@ int run_daemon(const config& cfg) {
         }
     }
     std::vector<std::shared_ptr<poll_loop>> loops;
+    std::map<std::string, std::optional<std::string>> api_keys;  // provider -> key, nullopt: skipped
     for (auto& [key, indexes] : polled) {
         const poll_feed* feed = find_poll_feed(key.first);
-        if (feed == nullptr) continue;  // the config loader rejects unknown providers
+        if (feed == nullptr) continue;  // not polled (sim, push feeds)
+        std::string api_key;
+        if (!feed->key_header.empty()) {
+            auto [it, fresh] = api_keys.try_emplace(key.first);
+            if (fresh) it->second = read_api_key(cfg.providers.at(key.first));
+            if (!it->second) continue;  // warned once in read_api_key; its sources never answer
+            api_key = *it->second;
+        }
         auto loop = std::make_shared<poll_loop>(ioc.get_executor(), tls, *feed, cfg.providers.at(key.first), key.second,
-                                                indexes, store, gate, upstream_log, counters);
+                                                indexes, store, gate, upstream_log, counters, api_key);
         loop->start();
         loops.push_back(std::move(loop));
     }

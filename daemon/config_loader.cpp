@@ -402,7 +402,7 @@ private:
         check_keys(t, path,
                    {"base_url", "interval", "timeout", "max_backoff", "max_body_bytes", "user_agent", "seed",
                     "closed_interval",
-                    "idle_timeout"});
+                    "idle_timeout", "api_key_file"});
         if (sim) {
             for (std::string_view k : {"base_url", "timeout", "max_backoff", "max_body_bytes", "user_agent",
                                        "closed_interval"})
@@ -417,6 +417,15 @@ private:
             fail(join(path, "idle_timeout"), "only used by the coinbase_ws provider", n);
         }
         if (const auto* n = t.get("idle_timeout")) p.idle_timeout = get_duration(*n, join(path, "idle_timeout"), true);
+        if (const auto* n = t.get("api_key_file")) {
+            // The key itself never lives in the TOML: only where to read it.
+            const poll_feed* feed = find_poll_feed(name);
+            if (feed == nullptr || feed->key_header.empty())
+                fail(join(path, "api_key_file"), "only used by providers that need an API key (finnhub)", n);
+            p.api_key_file = get_string(*n, join(path, "api_key_file"));
+            if (p.api_key_file.empty() || has_control_chars(p.api_key_file))
+                fail(join(path, "api_key_file"), "must be a file path", n);
+        }
 
         if (const auto* n = t.get("base_url")) {
             p.base_url = parse_base_url(*n, join(path, "base_url"), push);

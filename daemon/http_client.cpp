@@ -106,6 +106,7 @@ private:
         req_->set(http::field::user_agent, options_.user_agent);
         req_->set(http::field::accept, "application/json, text/plain;q=0.5, */*;q=0.1");
         req_->set(http::field::accept_language, "en-US,en;q=0.9");
+        for (const auto& [name, value] : options_.headers) req_->set(name, value);
         req_->keep_alive(true);
         deadline_.expires_after(options_.timeout);
         deadline_.async_wait([self = shared_from_this(), gen = generation_](beast::error_code ec) {

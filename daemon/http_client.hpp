@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -39,6 +41,7 @@ struct http_client_options {
     std::chrono::milliseconds timeout{4000};  // whole request: resolve, connect, TLS, write, read
     std::size_t max_body_bytes = 1 << 20;
     std::string user_agent;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra request headers (API keys: never logged)
 };
 
 class http_client {

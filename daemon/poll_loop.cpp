@@ -24,6 +24,12 @@ std::string default_user_agent(std::string_view provider) {
     return "tickerd/" TICKERD_VERSION;
 }
 
+// The provider's key header, sent with every request (and never part of a logged URL).
+std::vector<std::pair<std::string, std::string>> key_headers(const poll_feed& feed, std::string key) {
+    if (feed.key_header.empty() || key.empty()) return {};
+    return {{std::string(feed.key_header), std::move(key)}};
+}
+
 time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_type::now()); }
 
 // True when every symbol of a loop has a calendar whose market is closed (or at a break) at `now`.
@@ -38,7 +44,8 @@ bool all_resting(const snapshot_store& store, const std::vector<fed_symbol>& sym
 
 poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll_feed& feed,
                      const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
-                     snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters)
+                     snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters,
+                     std::string api_key)
     : strand_(net::make_strand(ex)),
       timer_(strand_),
       feed_(feed),
@@ -50,7 +57,8 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
       client_(strand_, tls, *parse_base_url(provider.base_url),
               http_client_options{provider.timeout, provider.max_body_bytes,
                                   provider.user_agent.empty() ? default_user_agent(provider.name)
-                                                              : provider.user_agent}),
+                                                              : provider.user_agent,
+                                  key_headers(feed, std::move(api_key))}),
       store_(store),
       gate_(gate),
       log_(log),

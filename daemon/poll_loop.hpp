@@ -37,7 +37,8 @@ class poll_loop : public std::enable_shared_from_this<poll_loop> {
 public:
     poll_loop(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, const poll_feed& feed,
               const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
-              snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters);
+              snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters,
+              std::string api_key = {});
     void start();
     void stop();
     const std::string& label() const { return label_; }

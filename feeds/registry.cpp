@@ -7,6 +7,7 @@
 #include "tickerd/feed.hpp"
 #include "tickerd/feeds/binance.hpp"
 #include "tickerd/feeds/coinbase.hpp"
+#include "tickerd/feeds/finnhub.hpp"
 #include "tickerd/feeds/kraken.hpp"
 #include "tickerd/feeds/yahoo.hpp"
 
@@ -49,9 +50,19 @@ feed_result<raw_quote> kraken_parse(std::span<const http_reply> replies, std::st
     return feeds::parse_kraken_ticker(replies[0]);
 }
 
+std::vector<std::string> finnhub_targets(std::string_view symbol) { return {feeds::finnhub_quote_target(symbol)}; }
+
+feed_result<raw_quote> finnhub_parse(std::span<const http_reply> replies, std::string_view /*upstream_symbol*/,
+                                     time_point /*now*/) {
+    if (replies.size() < 1) return too_few_replies("finnhub", 1, replies.size());
+    return feeds::parse_finnhub_quote(replies[0]);
+}
+
 constexpr poll_feed yahoo_feed{"yahoo", &yahoo_targets, &yahoo_parse, reference_kind::previous_close};
 constexpr poll_feed coinbase_feed{"coinbase", &coinbase_targets, &coinbase_parse, reference_kind::open_24h};
 constexpr poll_feed binance_feed{"binance", &binance_targets, &binance_parse, reference_kind::open_24h};
+constexpr poll_feed finnhub_feed{"finnhub", &finnhub_targets, &finnhub_parse, reference_kind::previous_close,
+                                  feeds::finnhub_token_header};
 constexpr poll_feed kraken_feed{"kraken", &kraken_targets, &kraken_parse, reference_kind::utc_day_open};
 
 }  // namespace
@@ -61,6 +72,7 @@ const poll_feed* find_poll_feed(std::string_view provider) {
     if (provider == coinbase_feed.name) return &coinbase_feed;
     if (provider == binance_feed.name) return &binance_feed;
     if (provider == kraken_feed.name) return &kraken_feed;
+    if (provider == finnhub_feed.name) return &finnhub_feed;
     return nullptr;
 }
 
@@ -69,7 +81,7 @@ reference_kind wanted_reference(asset_class cls) {
 }
 
 bool is_known_provider(std::string_view provider) {
-    return provider == "yahoo" || provider == "coinbase" || provider == "binance" || provider == "kraken" ||
+    return provider == "yahoo" || provider == "coinbase" || provider == "binance" || provider == "kraken" || provider == "finnhub" ||
            provider == "coinbase_ws" || provider == "sim";
 }
 

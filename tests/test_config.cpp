@@ -820,3 +820,16 @@ TEST_CASE("config/tickerd.toml gives every symbol its market", "[config][market_
         REQUIRE(s->calendar != nullptr);
     }
 }
+
+TEST_CASE("api_key_file is only for keyed providers", "[config]") {
+    const std::string sym = "[[symbols]]\nid = \"NVDA\"\nclass = \"equity\"\ncurrency = \"USD\"\nsources = [\"finnhub:NVDA\"]\n";
+    auto ok = tickerd::parse_config(sym + "[providers.finnhub]\nbase_url = \"https://finnhub.io\"\napi_key_file = \"/run/credentials/tickerd.service/finnhub\"\n", "k.toml");
+    REQUIRE(ok);
+    CHECK(ok->providers.at("finnhub").api_key_file == "/run/credentials/tickerd.service/finnhub");
+    auto bad = tickerd::parse_config(sym + "[providers.finnhub]\nbase_url = \"https://finnhub.io\"\n[providers.yahoo]\nbase_url = \"https://query1.finance.yahoo.com\"\napi_key_file = \"/k\"\n", "k.toml");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().key == "providers.yahoo.api_key_file");
+    auto in_toml = tickerd::parse_config(sym + "[providers.finnhub]\nbase_url = \"https://finnhub.io\"\napi_key = \"abc\"\n", "k.toml");
+    REQUIRE_FALSE(in_toml);
+    CHECK(in_toml.error().key == "providers.finnhub.api_key");
+}

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/test_clients.hpp"
@@ -146,4 +149,87 @@ TEST_CASE("When every source fails the last good quote stays and turns stale", "
     auto stale = wait_btc(d, [](const json_doc& q) { return q.boolean("/stale"); });
     CHECK(stale.str("/source") == "coinbase");
     CHECK(stale.raw("/price") == "71420.00");
+}
+
+namespace {
+
+std::string nvda_config(const fake_upstream& up, std::string_view finnhub_extra) {
+    return fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+[[symbols]]
+id = "NVDA"
+class = "equity"
+currency = "USD"
+sources = ["yahoo:NVDA", "finnhub:NVDA"]
+failover_after = 2
+failback_after = 2
+[providers.yahoo]
+base_url = "{0}"
+interval = "100ms"
+max_backoff = "200ms"
+timeout = "1s"
+[providers.finnhub]
+base_url = "{0}"
+interval = "100ms"
+max_backoff = "200ms"
+timeout = "1s"
+{1}
+)",
+                       up.base_url(), finnhub_extra);
+}
+
+constexpr std::string_view finnhub_nvda =
+    R"({"c":1284.3,"d":17.98,"dp":1.4199,"h":1291.5,"l":1262.11,"o":1268.4,"pc":1266.32,"t":1791400198})";
+
+}  // namespace
+
+TEST_CASE("Finnhub takes over with its API key in a header, and the key never reaches the log",
+          "[integration][failover][finnhub]") {
+    fake_upstream up;
+    const auto now = unix_now();
+    up.set_route(yahoo_path("NVDA"), with_status(503, "Service Unavailable", "text/plain"));
+    up.set_route("/api/v1/quote", json_ok(std::string(finnhub_nvda)));
+    const std::string secret = "s3cr3t-finnhub-key";
+    const auto key_file = std::filesystem::temp_directory_path() / ("tickerd-finnhub-key-" + std::to_string(now));
+    { std::ofstream(key_file) << secret << "\n"; }
+    daemon_process d(nvda_config(up, fmt::format("api_key_file = \"{}\"", key_file.string())));
+
+    std::string last;
+    REQUIRE(eventually(
+        [&] {
+            auto r = http_get(d.port(), "/v1/quotes/NVDA");
+            last = r.body;
+            return r.status == 200 && json_doc(r.body).str("/source") == "finnhub";
+        },
+        10s));
+    json_doc q(last);
+    CHECK(q.raw("/price") == "1284.30");
+    CHECK(q.raw("/ref_price") == "1266.32");
+    bool sent_key = false;
+    for (const auto& req : up.requests()) {
+        if (!req.target.starts_with("/api/v1/quote")) continue;
+        CHECK(req.target.find(secret) == std::string::npos);  // never in the URL
+        for (const auto& [name, value] : req.headers) {
+            if (name == "X-Finnhub-Token" && value == secret) sent_key = true;
+        }
+    }
+    CHECK(sent_key);
+    CHECK(d.log_text().find(secret) == std::string::npos);
+    std::filesystem::remove(key_file);
+}
+
+TEST_CASE("Without an API key Finnhub is skipped with one warning and never polled", "[integration][finnhub]") {
+    fake_upstream up;
+    const auto now = unix_now();
+    up.set_route(yahoo_path("NVDA"),
+                 json_ok(yahoo_chart_body("NVDA", "1284.3", "1266.32", "USD", now - 5, now - 3600, now + 3600)));
+    up.set_route("/api/v1/quote", json_ok(std::string(finnhub_nvda)));
+    daemon_process d(nvda_config(up, ""));
+    REQUIRE(up.wait_for_requests(yahoo_path("NVDA"), 5, 5s));
+    CHECK(up.request_count("/api/v1/quote") == 0);
+    const std::string log = d.log_text();
+    const std::string warning = "finnhub: no API key (set TICKERD_FINNHUB_API_KEY or providers.finnhub.api_key_file)";
+    REQUIRE(log.find(warning) != std::string::npos);
+    CHECK(log.find(warning, log.find(warning) + 1) == std::string::npos);  // once
 }

@@ -50,6 +50,7 @@ struct provider_config {
     std::size_t max_body_bytes = 1 << 20;
     std::string user_agent;                          // empty: the provider's default
     std::uint64_t seed = 1;                          // sim only
+    std::string api_key_file;                        // keyed providers: file holding the key (else $TICKERD_<NAME>_API_KEY)
     milliseconds closed_interval{60'000};           // for a poll loop whose symbols' markets are all closed
     milliseconds idle_timeout{5'000};               // coinbase_ws only: reconnect after this long without a message
 };

@@ -60,6 +60,7 @@ struct poll_feed {
     std::vector<std::string> (*targets)(std::string_view upstream_symbol);
     feed_result<raw_quote> (*parse)(std::span<const http_reply> replies, std::string_view upstream_symbol, time_point now);
     reference_kind reference;
+    std::string_view key_header = {};  // non-empty: the provider needs an API key, sent in this header
 };
 
 // nullptr for unknown providers and for in-process ones (sim).

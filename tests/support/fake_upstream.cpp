@@ -83,6 +83,7 @@ net::awaitable<void> fake_upstream::impl::serve(fake_upstream& self, std::shared
         seen.method = std::string(req.method_string());
         seen.target = std::string(req.target());
         if (auto it = req.find(http::field::user_agent); it != req.end()) seen.user_agent = std::string(it->value());
+        for (const auto& field : req) seen.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         self.record(std::move(seen));
 
         fake_response r = self.lookup(req.target());

@@ -43,6 +43,7 @@ struct recorded_request {
     std::string method;
     std::string target;      // as sent, with its query
     std::string user_agent;  // empty when the header was missing
+    std::vector<std::pair<std::string, std::string>> headers;  // every request header, as sent
 };
 
 class fake_upstream {
