@@ -22,7 +22,7 @@ decimal d(const char* s) { return *decimal::parse(s); }
 using v = bad_tick_filter::verdict;
 }  // namespace
 
-TEST_CASE("moves within the limit pass; the first price always passes", "[bad_tick]") {
+TEST_CASE("moves within the limit pass, the first price always passes", "[bad_tick]") {
     bad_tick_filter f(two_symbols());
     CHECK(f.check(0, d("100"), std::nullopt) == v::pass);
     CHECK(f.check(0, d("119.99"), d("100")) == v::pass);

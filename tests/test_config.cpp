@@ -712,7 +712,7 @@ std::string with_provider_keys(std::string text, const std::string& extra,
 }
 }  // namespace
 
-TEST_CASE("markets: built-in calendars by name; a [markets.NAME] table overrides or adds one", "[config][market_calendar]") {
+TEST_CASE("markets: built-in calendars by name, a [markets.NAME] table overrides or adds one", "[config][market_calendar]") {
     SECTION("a built-in name, and no market at all") {
         const auto c = expect_ok(providers + nvda + "market = \"XNAS\"\n" + R"(
 [[symbols]]

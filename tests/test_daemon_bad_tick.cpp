@@ -45,7 +45,7 @@ std::string nvda_price(const daemon_process& d) {
 
 }  // namespace
 
-TEST_CASE("A one-off bad tick never reaches a client; a confirmed move does", "[integration][bad_tick]") {
+TEST_CASE("A one-off bad tick never reaches a client, a confirmed move does", "[integration][bad_tick]") {
     nvda_upstream m;
     m.price("1284.3");
     daemon_process d(m.config());

@@ -8,6 +8,7 @@
 
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/market_fixture.hpp"
 #include "support/test_clients.hpp"
 
 using namespace tickerd::test;
@@ -72,20 +73,9 @@ void coinbase(fake_upstream& up, std::string_view price, std::string_view open) 
     up.set_route(coinbase_stats_path("BTC-USD"), json_ok(coinbase_stats_body(open)));
 }
 
-// Waits until BTC's quote satisfies `pred`; returns it.
 json_doc wait_btc(const daemon_process& d, const std::function<bool(const json_doc&)>& pred,
                   std::chrono::milliseconds timeout = 10s) {
-    std::string last;
-    const bool ok = eventually(
-        [&] {
-            auto r = http_get(d.port(), "/v1/quotes/BTC");
-            last = r.body;
-            return r.status == 200 && pred(json_doc(r.body));
-        },
-        timeout);
-    INFO("last /v1/quotes/BTC: " << last << "\n" << d.log_tail());
-    REQUIRE(ok);
-    return json_doc(last);
+    return wait_quote(d, "BTC", pred, timeout);
 }
 
 }  // namespace

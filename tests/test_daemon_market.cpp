@@ -78,7 +78,7 @@ json_doc quote_of(const daemon_process& d, std::string_view id) {
 
 }  // namespace
 
-TEST_CASE("A calendar decides market: closed now is polled slowly and stays fresh; open all day is open",
+TEST_CASE("A calendar decides market: closed now is polled slowly and stays fresh, open all day is open",
           "[integration][market]") {
     fake_upstream up;
     const std::int64_t now = unix_now();

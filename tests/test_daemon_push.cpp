@@ -13,6 +13,7 @@
 
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/market_fixture.hpp"
 #include "support/fake_ws_upstream.hpp"
 #include "support/test_clients.hpp"
 #include "tickerd/config.hpp"
@@ -71,17 +72,7 @@ json_doc read_update(ws_client& c, const std::function<bool(const json_doc&)>& p
 
 json_doc wait_btc(const daemon_process& d, const std::function<bool(const json_doc&)>& pred,
                   std::chrono::milliseconds timeout = 10s) {
-    std::string last;
-    const bool ok = eventually(
-        [&] {
-            auto r = http_get(d.port(), "/v1/quotes/BTC");
-            last = r.body;
-            return r.status == 200 && pred(json_doc(r.body));
-        },
-        timeout);
-    INFO("last /v1/quotes/BTC: " << last << "\n" << d.log_tail());
-    REQUIRE(ok);
-    return json_doc(last);
+    return wait_quote(d, "BTC", pred, timeout);
 }
 
 }  // namespace

@@ -10,27 +10,14 @@
 
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/market_fixture.hpp"
 #include "support/test_clients.hpp"
 
 using namespace tickerd::test;
 
 namespace {
 
-struct market {
-    fake_upstream up;
-    std::int64_t now = unix_now();
-    std::int64_t market_time = now - 5;
-
-    void yahoo(std::string_view symbol, std::string_view price, std::string_view prev) {
-        up.set_route(yahoo_path(symbol), json_ok(yahoo_chart_body(symbol, price, prev, "USD", market_time,
-                                                                  now - 3 * 3600, now + 3 * 3600)));
-    }
-    void coinbase(std::string_view price, std::string_view open) {
-        up.set_route(coinbase_ticker_path("BTC-USD"),
-                     json_ok(coinbase_ticker_body(price, utc_text_ms(now - 2).replace(20, 4, "482013077Z"))));
-        up.set_route(coinbase_stats_path("BTC-USD"), json_ok(coinbase_stats_body(open)));
-    }
-};
+using market = yahoo_coinbase_market;
 
 // NVDA (Yahoo) and BTC (Coinbase). `server_extra` goes into [server], `nvda_extra` into NVDA's table.
 std::string config(const fake_upstream& up, std::string_view server_extra = "", std::string_view nvda_extra = "") {

@@ -26,6 +26,7 @@
 
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/market_fixture.hpp"
 #include "support/test_clients.hpp"
 
 using namespace tickerd::test;
@@ -196,22 +197,7 @@ start_price = "1284.30"
                        server_extra, rest);
 }
 
-// A Yahoo (NVDA) and Coinbase (BTC) stand-in.
-struct market {
-    fake_upstream up;
-    std::int64_t now = unix_now();
-    std::int64_t market_time = now - 5;
-
-    void yahoo(std::string_view symbol, std::string_view price, std::string_view prev) {
-        up.set_route(yahoo_path(symbol), json_ok(yahoo_chart_body(symbol, price, prev, "USD", market_time,
-                                                                  now - 3 * 3600, now + 3 * 3600)));
-    }
-    void coinbase(std::string_view price, std::string_view open) {
-        up.set_route(coinbase_ticker_path("BTC-USD"),
-                     json_ok(coinbase_ticker_body(price, utc_text_ms(now - 2).replace(20, 4, "482013077Z"))));
-        up.set_route(coinbase_stats_path("BTC-USD"), json_ok(coinbase_stats_body(open)));
-    }
-};
+using market = yahoo_coinbase_market;
 
 // NVDA (Yahoo) and BTC (Coinbase), polled every 200 ms.
 std::string market_config(const fake_upstream& up, std::string_view server_extra = "", std::string_view rest = "") {
@@ -411,7 +397,7 @@ TEST_CASE("Static files from web_root: index.html for / and /dir/, content types
     }
 }
 
-TEST_CASE("Static files: dotfiles, traversal attempts, unknown files and /v1/ paths are 404; the daemon stays healthy",
+TEST_CASE("Static files: dotfiles, traversal attempts, unknown files and /v1/ paths are 404, the daemon stays healthy",
           "[integration]") {
     web_site site;
     daemon_process d(sim_config(site.server_toml()));
@@ -467,7 +453,7 @@ TEST_CASE("Static files are read at start: later changes on disk are not served"
     check_json_404(http_get(d.port(), "/new.js"), "/new.js");
 }
 
-TEST_CASE("A missing web_root does not stop the daemon; / is 404 and the API works", "[integration]") {
+TEST_CASE("A missing web_root does not stop the daemon, / is 404 and the API works", "[integration]") {
     temp_dir tmp;
     daemon_process d(sim_config(fmt::format("web_root = '{}'", (tmp.path / "does-not-exist").string())));
     check_json_404(http_get(d.port(), "/"), "/");
@@ -740,7 +726,7 @@ TEST_CASE("GET /v1/events: retry, a snapshot, then updates whose data equals the
     CHECK_FALSE(sse.closed());
 }
 
-TEST_CASE("GET /v1/events?symbols= filters; an unknown symbol is 400 JSON before any stream", "[integration]") {
+TEST_CASE("GET /v1/events?symbols= filters, an unknown symbol is 400 JSON before any stream", "[integration]") {
     market m;
     m.yahoo("NVDA", "1284.3", "1266.32");
     m.coinbase("71420.00", "70825.07");
@@ -909,7 +895,7 @@ TEST_CASE("An SSE client that disconnects does not disturb another one", "[integ
 
 // --- CORS and OpenAPI ------------------------------------------------------------
 
-TEST_CASE("OPTIONS preflight answers 204 with the CORS headers; every response allows any origin",
+TEST_CASE("OPTIONS preflight answers 204 with the CORS headers, every response allows any origin",
           "[integration]") {
     web_site site;
     daemon_process d(sim_config(site.server_toml()));

@@ -64,7 +64,7 @@ TEST_CASE("a currency other than the configured one is rejected", "[normaliser]"
     CHECK_FALSE(normalise(r, sym(asset_class::equity, "GBP"), "yahoo", reference_kind::previous_close, std::nullopt, now));
 }
 
-TEST_CASE("crypto is always open; a missing or future upstream time becomes now", "[normaliser]") {
+TEST_CASE("crypto is always open, a missing or future upstream time becomes now", "[normaliser]") {
     auto r = raw("71420", "70825.07");
     r.market = market_state::unknown;
     r.as_of.reset();

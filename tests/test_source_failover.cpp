@@ -15,7 +15,7 @@ std::vector<symbol_config> one_symbol(std::size_t sources, unsigned fail_after =
 }
 }  // namespace
 
-TEST_CASE("the preferred source publishes; a backup is held back while it is healthy", "[failover]") {
+TEST_CASE("the preferred source publishes, a backup is held back while it is healthy", "[failover]") {
     source_failover f(one_symbol(2));
     CHECK(f.on_success(0, 0).publish);
     CHECK_FALSE(f.on_success(0, 1).publish);

@@ -37,7 +37,7 @@ const time_point t0{milliseconds(1'000'000)};
 
 }  // namespace
 
-TEST_CASE("every change gets the next seq; quotes keep the seq they changed at", "[store]") {
+TEST_CASE("every change gets the next seq, quotes keep the seq they changed at", "[store]") {
     snapshot_store store(two_symbols(), 500);
     CHECK(store.seq() == 500);
     auto c1 = store.apply(make("NVDA", "101", t0), t0);

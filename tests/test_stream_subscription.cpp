@@ -37,7 +37,7 @@ TEST_CASE("a change already covered by the snapshot is not sent again", "[subscr
     CHECK(s.last_seq() == 20);
 }
 
-TEST_CASE("add reports only new symbols; remove stops updates", "[subscription]") {
+TEST_CASE("add reports only new symbols, remove stops updates", "[subscription]") {
     stream_subscription s(3, {0});
     CHECK(s.add({0, 2}) == std::vector<std::size_t>{2});
     s.remove({0});

@@ -1,0 +1,50 @@
+#pragma once
+// Shared by the integration tests: a Yahoo (NVDA…) and Coinbase (BTC) stand-in
+// with realistic replies, and a bounded wait for a quote to reach a state.
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "support/daemon_process.hpp"
+#include "support/fake_upstream.hpp"
+#include "support/test_clients.hpp"
+
+namespace tickerd::test {
+
+struct yahoo_coinbase_market {
+    fake_upstream up;
+    std::int64_t now = unix_now();
+    std::int64_t market_time = now - 5;
+
+    void yahoo(std::string_view symbol, std::string_view price, std::string_view prev) {
+        up.set_route(yahoo_path(symbol), json_ok(yahoo_chart_body(symbol, price, prev, "USD", market_time,
+                                                                  now - 3 * 3600, now + 3 * 3600)));
+    }
+    void coinbase(std::string_view price, std::string_view open) {
+        up.set_route(coinbase_ticker_path("BTC-USD"),
+                     json_ok(coinbase_ticker_body(price, utc_text_ms(now - 2).replace(20, 4, "482013077Z"))));
+        up.set_route(coinbase_stats_path("BTC-USD"), json_ok(coinbase_stats_body(open)));
+    }
+};
+
+// Waits until GET /v1/quotes/{id} satisfies `pred`; returns that quote.
+inline json_doc wait_quote(const daemon_process& d, std::string_view id,
+                           const std::function<bool(const json_doc&)>& pred,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::string last;
+    const std::string target = "/v1/quotes/" + std::string(id);
+    const bool ok = eventually(
+        [&] {
+            auto r = http_get(d.port(), target);
+            last = r.body;
+            return r.status == 200 && pred(json_doc(r.body));
+        },
+        timeout);
+    INFO("last " << target << ": " << last << "\n" << d.log_tail());
+    REQUIRE(ok);
+    return json_doc(last);
+}
+
+}  // namespace tickerd::test
