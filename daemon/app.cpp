@@ -7,10 +7,13 @@
 #include <optional>
 #include <thread>
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/hub.hpp"
@@ -21,6 +24,7 @@
 #include "daemon/sim_loop.hpp"
 #include "daemon/quote_gate.hpp"
 #include "daemon/static_files.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "daemon/stream_feed.hpp"
 #include "tickerd/feeds/sim.hpp"
 #include "tickerd/price_history.hpp"
@@ -71,17 +75,25 @@ void backfill_sim_history(const config& cfg, const std::vector<std::size_t>& sim
     }
 }
 
-// A keyed provider's API key: from providers.NAME.api_key_file (systemd
-// credentials), else from $TICKERD_<NAME>_API_KEY. Never from the TOML, never logged.
+// A keyed provider's API key, from the first of: providers.NAME.api_key_file;
+// $CREDENTIALS_DIRECTORY/NAME_api_key (systemd LoadCredential=); $TICKERD_<NAME>_API_KEY.
+// Never from the TOML, never logged.
 std::optional<std::string> read_api_key(const provider_config& p) {
     std::string env_name = "TICKERD_" + p.name + "_API_KEY";
     for (char& c : env_name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     std::string key;
-    if (!p.api_key_file.empty()) {
-        std::ifstream in(p.api_key_file);
+    // [ops] systemd credentials: a file named NAME_api_key in $CREDENTIALS_DIRECTORY.
+    std::string credential;
+    if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr && *dir != '\0') {
+        credential = std::string(dir) + "/" + p.name + "_api_key";
+        if (::access(credential.c_str(), F_OK) != 0) credential.clear();
+    }
+    if (!p.api_key_file.empty() || !credential.empty()) {
+        const std::string& file = !p.api_key_file.empty() ? p.api_key_file : credential;
+        std::ifstream in(file);
         std::getline(in, key);
         if (!in && key.empty()) {
-            spdlog::warn("{}: cannot read the API key file {}: its sources are skipped", p.name, p.api_key_file);
+            spdlog::warn("{}: cannot read the API key file {}: its sources are skipped", p.name, file);
             return std::nullopt;
         }
     } else if (const char* v = std::getenv(env_name.c_str())) {
@@ -90,11 +102,33 @@ std::optional<std::string> read_api_key(const provider_config& p) {
     while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
     while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
     if (key.empty()) {
-        spdlog::warn("{}: no API key (set {} or providers.{}.api_key_file): its sources are skipped", p.name, env_name,
-                     p.name);
+        spdlog::warn("{}: no API key (set {}, providers.{}.api_key_file or the systemd credential {}_api_key): "
+                     "its sources are skipped",
+                     p.name, env_name, p.name, p.name);
         return std::nullopt;
     }
     return key;
+}
+
+// [ops] "5 symbols, 4 fresh, 120 clients" for `systemctl status`, every few seconds.
+void run_status(const std::shared_ptr<net::steady_timer>& timer, const snapshot_store& store, const hub& clients) {
+    std::size_t fresh = 0;
+    const auto st = store.status();
+    for (const auto& s : st) fresh += s.has_quote && !s.stale ? 1 : 0;
+    systemd::status(fmt::format("{} symbols, {} fresh, {} clients", st.size(), fresh, clients.size()));
+    timer->expires_after(std::chrono::seconds(5));
+    timer->async_wait([timer, &store, &clients](boost::system::error_code ec) {
+        if (!ec) run_status(timer, store, clients);
+    });
+}
+
+// [ops] WATCHDOG=1 from an io thread: a wedged io loop stops sending it and systemd restarts the daemon.
+void run_watchdog(const std::shared_ptr<net::steady_timer>& timer, std::chrono::microseconds period) {
+    systemd::watchdog();
+    timer->expires_after(period);
+    timer->async_wait([timer, period](boost::system::error_code ec) {
+        if (!ec) run_watchdog(timer, period);
+    });
 }
 
 }  // namespace
@@ -129,7 +163,15 @@ int run_daemon(const config& cfg) {
     net::io_context ioc(static_cast<int>(threads));
 
     auto http = std::make_shared<listener>(ioc, state);
-    if (auto err = http->bind(cfg.server.listen_host, cfg.server.listen_port); !err.empty()) {
+    // [ops] socket activation: serve on the socket systemd passed instead of binding server.listen.
+    if (const int passed = systemd::listen_fds(); passed > 0) {
+        if (passed > 1) spdlog::warn("systemd passed {} sockets: only the first is used", passed);
+        if (auto err = http->adopt(systemd::first_listen_fd()); !err.empty()) {
+            spdlog::critical("cannot listen: {}", err);
+            return 1;
+        }
+        spdlog::info("using the socket passed by systemd (socket activation); server.listen is not used");
+    } else if (auto err = http->bind(cfg.server.listen_host, cfg.server.listen_port); !err.empty()) {
         spdlog::critical("cannot listen: {}", err);
         return 1;
     }
@@ -190,11 +232,24 @@ int run_daemon(const config& cfg) {
     auto expiry = std::make_shared<net::steady_timer>(ioc);
     run_expiry(expiry, store, std::chrono::milliseconds(250));
 
+    // [ops] state is loaded above this line: READY=1 once listening and serving.
+    systemd::ready();
+    auto status_timer = std::make_shared<net::steady_timer>(ioc);
+    run_status(status_timer, store, clients);
+    auto watchdog_timer = std::make_shared<net::steady_timer>(ioc);
+    if (const auto period = systemd::watchdog_interval()) {
+        spdlog::info("systemd watchdog on: WATCHDOG=1 every {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(*period).count());
+        run_watchdog(watchdog_timer, *period);
+    }
+
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer shutdown_deadline(ioc);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
+        systemd::stopping();  // [ops] first: systemd knows the stop is deliberate
         spdlog::info("received signal {}: shutting down", sig);
+        status_timer->cancel();
+        watchdog_timer->cancel();
         http->stop();
         for (auto& l : loops) l->stop();
         for (auto& f : streams) f->stop();

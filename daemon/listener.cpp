@@ -1,6 +1,7 @@
 #include "daemon/listener.hpp"
 
 #include <boost/asio/strand.hpp>
+#include <systemd/sd-daemon.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/http_session.hpp"
@@ -26,6 +27,20 @@ std::string listener::bind(const std::string& host, std::uint16_t port) {
     if (ec) return "bind " + host + ":" + std::to_string(port) + ": " + ec.message();
     acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) return "listen: " + ec.message();
+    return {};
+}
+
+std::string listener::adopt(int fd) {
+    tcp protocol = tcp::v4();
+    if (sd_is_socket(fd, AF_INET6, SOCK_STREAM, 1) > 0) {
+        protocol = tcp::v6();
+    } else if (sd_is_socket(fd, AF_INET, SOCK_STREAM, 1) <= 0) {
+        return "the socket passed by systemd (fd " + std::to_string(fd) +
+               ") is not a listening TCP stream socket: use ListenStream= with an address or port";
+    }
+    boost::system::error_code ec;
+    acceptor_.assign(protocol, fd, ec);
+    if (ec) return "adopting the socket passed by systemd: " + ec.message();
     return {};
 }
 

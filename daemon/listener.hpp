@@ -16,6 +16,9 @@ public:
     listener(boost::asio::io_context& ioc, server_state& state);
     // Binds and listens; returns an error text on failure (port in use, bad address).
     std::string bind(const std::string& host, std::uint16_t port);
+    // Takes over a listening TCP socket passed by systemd socket activation
+    // (instead of bind); returns an error text if `fd` is not one.
+    std::string adopt(int fd);
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
     void start();
     void stop();

@@ -2,11 +2,12 @@
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/app.hpp"
+#include "daemon/logging.hpp"
 #include "tickerd/config.hpp"
+#include "tickerd/config_print.hpp"
 
 int main(int argc, char** argv) {
     CLI::App cli{"tickerd: a market ticker feed daemon"};
@@ -15,7 +16,8 @@ int main(int argc, char** argv) {
     bool check_only = false;
     cli.add_option("-c,--config", config_path, "TOML configuration file")->capture_default_str();
     cli.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (overrides the config)");
-    cli.add_flag("--check-config", check_only, "validate the configuration and exit (0 valid, 2 invalid)");
+    cli.add_flag("--check-config", check_only,
+                 "validate the configuration, print it resolved (defaults included) as TOML and exit (0 valid, 2 invalid)");
     cli.set_version_flag("--version", "tickerd " TICKERD_VERSION);
     try {
         cli.parse(argc, argv);
@@ -30,7 +32,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (check_only) {
-        std::printf("%s: OK (%zu symbols)\n", config_path.c_str(), cfg->symbols.size());
+        std::fputs(tickerd::config_to_toml(*cfg).c_str(), stdout);
+        std::fprintf(stderr, "%s: OK (%zu symbols)\n", config_path.c_str(), cfg->symbols.size());
         return 0;
     }
     const std::string level = log_level.empty() ? cfg->log_level : log_level;
@@ -39,10 +42,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "tickerd: --log-level: unknown level '%s'\n", level.c_str());
         return 2;
     }
-    spdlog::set_default_logger(spdlog::stderr_color_mt("tickerd"));
-    spdlog::set_level(lvl);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-    spdlog::flush_on(spdlog::level::info);
+    tickerd::setup_logging(lvl);
     try {
         return tickerd::run_daemon(*cfg);
     } catch (const std::exception& e) {
