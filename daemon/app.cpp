@@ -102,7 +102,7 @@ std::optional<std::string> read_api_key(const provider_config& p) {
     while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
     while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
     if (key.empty()) {
-        spdlog::warn("{}: no API key (set {}, providers.{}.api_key_file or the systemd credential {}_api_key): "
+        spdlog::warn("{}: no API key (set {} or providers.{}.api_key_file) and no systemd credential {}_api_key: "
                      "its sources are skipped",
                      p.name, env_name, p.name, p.name);
         return std::nullopt;
