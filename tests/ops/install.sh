@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `cmake --install` into a DESTDIR: the binary, the config, the web client and
+# the units land in the configured places, and the installed config is valid
+# and serves the installed web client.
+#   install.sh BUILD_DIR BINDIR SYSCONFDIR DATADIR UNITDIR   (absolute install paths)
+set -euo pipefail
+build=$1 bindir=$2 sysconfdir=$3 datadir=$4 unitdir=$5
+root=$(mktemp -d /tmp/tickerd-install.XXXXXX)
+trap 'rm -rf "$root"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+DESTDIR=$root cmake --install "$build" >/dev/null
+for f in "$bindir/tickerd" "$sysconfdir/tickerd/tickerd.toml" "$datadir/tickerd/web/index.html" \
+         "$unitdir/tickerd.service" "$unitdir/tickerd.socket"; do
+  [ -f "$root$f" ] || fail "$f not installed (installed: $(cd "$root" && find . -type f | sort | tr '\n' ' '))"
+done
+[ -x "$root$bindir/tickerd" ] || fail "$bindir/tickerd is not executable"
+grep -qx "ExecStart=$bindir/tickerd --config $sysconfdir/tickerd/tickerd.toml" "$root$unitdir/tickerd.service" \
+  || fail "ExecStart does not name the installed binary and config"
+out=$("$root$bindir/tickerd" --check-config --config "$root$sysconfdir/tickerd/tickerd.toml" 2>/dev/null) \
+  || fail "the installed config does not pass --check-config"
+grep -qx "web_root = '$datadir/tickerd/web'" <<<"$out" || fail "the installed config does not serve $datadir/tickerd/web"
+echo "installed: $(cd "$root" && find . -type f | wc -l) files"
