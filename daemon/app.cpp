@@ -247,6 +247,7 @@ int run_daemon(const config& cfg) {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         systemd::stopping();  // [ops] first: systemd knows the stop is deliberate
+        systemd::status("shutting down");
         spdlog::info("received signal {}: shutting down", sig);
         status_timer->cancel();
         watchdog_timer->cancel();

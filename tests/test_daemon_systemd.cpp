@@ -438,7 +438,7 @@ timeout = "1s"
     fs::remove_all(creds);
 }
 
-TEST_CASE("--check-config prints the resolved config, which reads back to the same config",
+TEST_CASE("check-config prints the resolved config, which reads back to the same config",
           "[integration][cli]") {
     for (const char* shipped : {"config/tickerd.toml", "config/demo.toml"}) {
         const std::string path = std::string(TICKERD_SOURCE_DIR) + "/" + shipped;
@@ -463,7 +463,7 @@ TEST_CASE("--check-config prints the resolved config, which reads back to the sa
     }
 }
 
-TEST_CASE("--check-config shows defaults as durations and never prints an API key", "[integration][cli]") {
+TEST_CASE("check-config shows defaults as durations and never prints an API key", "[integration][cli]") {
     const auto dir = fresh_dir("check");
     std::ofstream(dir / "t.toml") << R"([[symbols]]
 id = "NVDA"
@@ -486,7 +486,7 @@ api_key_file = "/run/credentials/tickerd.service/finnhub_api_key"
     fs::remove_all(dir);
 }
 
-TEST_CASE("--check-config on a bad config exits 2 naming the key", "[integration][cli]") {
+TEST_CASE("check-config on a bad config exits 2 naming the key", "[integration][cli]") {
     const auto dir = fresh_dir("bad");
     std::ofstream(dir / "t.toml") << sim_config << "max_age = \"1.5s\"\n";
     const auto r = run_tickerd({"--check-config", "--config", (dir / "t.toml").string()});
@@ -496,7 +496,7 @@ TEST_CASE("--check-config on a bad config exits 2 naming the key", "[integration
     fs::remove_all(dir);
 }
 
-TEST_CASE("--version and --help exit 0 and a bad option exits 2", "[integration][cli]") {
+TEST_CASE("The version and help options exit 0 and a bad option exits 2", "[integration][cli]") {
     const auto v = run_tickerd({"--version"});
     CHECK(v.status == 0);
     CHECK((v.out + v.err).find("tickerd ") != std::string::npos);
