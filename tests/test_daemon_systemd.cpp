@@ -241,12 +241,12 @@ TEST_CASE("sd_notify READY STATUS WATCHDOG and STOPPING reach NOTIFY_SOCKET", "[
     REQUIRE(status);
     CHECK(std::regex_search(*status, std::regex(R"(STATUS=1 symbols, [01] fresh, 0 clients)")));
 
-    // Every WatchdogSec/2 = 200 ms from the io loop: at least 4 in 1.5 s.
+    // Every WatchdogSec/2 = 200 ms from the io loop: about 7 in 1.5 s, at least 3 even on a loaded machine.
     const auto watchdogs_before = std::count(manager.messages().begin(), manager.messages().end(), "WATCHDOG=1");
     const auto until = std::chrono::steady_clock::now() + 1500ms;
     while (std::chrono::steady_clock::now() < until) manager.wait_for("no such message", 100ms);
     const auto watchdogs = std::count(manager.messages().begin(), manager.messages().end(), "WATCHDOG=1");
-    CHECK(watchdogs - watchdogs_before >= 4);
+    CHECK(watchdogs - watchdogs_before >= 3);
     CHECK(d.log_text().find("systemd watchdog on: WATCHDOG=1 every 200 ms") != std::string::npos);
 
     const auto t0 = std::chrono::steady_clock::now();
