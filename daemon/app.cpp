@@ -232,15 +232,9 @@ int run_daemon(const config& cfg) {
     auto expiry = std::make_shared<net::steady_timer>(ioc);
     run_expiry(expiry, store, std::chrono::milliseconds(250));
 
-    // [ops] state is loaded above this line: READY=1 once listening and serving.
-    systemd::ready();
+    // [ops] systemd: a status line every few seconds, and the watchdog from the io loop.
     auto status_timer = std::make_shared<net::steady_timer>(ioc);
-    run_status(status_timer, store, clients);
     auto watchdog_timer = std::make_shared<net::steady_timer>(ioc);
-    if (const auto period = systemd::watchdog_interval()) {
-        spdlog::info("systemd watchdog on: WATCHDOG=1 every {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(*period).count());
-        run_watchdog(watchdog_timer, *period);
-    }
 
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer shutdown_deadline(ioc);
@@ -261,6 +255,16 @@ int run_daemon(const config& cfg) {
         shutdown_deadline.expires_after(std::chrono::milliseconds(clients.size() > 0 ? 1000 : 0));
         shutdown_deadline.async_wait([&](boost::system::error_code) { ioc.stop(); });
     });
+
+    // [ops] state is loaded above this line. Listening, polling and handling
+    // SIGTERM: tell systemd we are ready.
+    systemd::ready();
+    run_status(status_timer, store, clients);
+    if (const auto period = systemd::watchdog_interval()) {
+        spdlog::info("systemd watchdog on: WATCHDOG=1 every {} ms",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(*period).count());
+        run_watchdog(watchdog_timer, *period);
+    }
 
     std::vector<std::thread> pool;
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
