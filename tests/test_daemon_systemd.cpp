@@ -327,7 +327,12 @@ TEST_CASE("A passed socket that is not a listening TCP socket is refused with ex
     const auto dir = fresh_dir("activate-udp");
     std::ofstream(dir / "tickerd.toml") << sim_config;
     const auto port = free_port();
-    child c({*activate, "--datagram", "-l", fmt::format("127.0.0.1:{}", port), default_tickerd_binary(),
+    // Under journald (-E passes the variable on), so the critical line's priority is checked too.
+    { std::ofstream touch(dir / "log"); }
+    struct stat log_stat {};
+    REQUIRE(::stat((dir / "log").c_str(), &log_stat) == 0);
+    scoped_env journal("JOURNAL_STREAM", fmt::format("{}:{}", log_stat.st_dev, log_stat.st_ino));
+    child c({*activate, "-E", "JOURNAL_STREAM", "--datagram", "-l", fmt::format("127.0.0.1:{}", port), default_tickerd_binary(),
              "--config", (dir / "tickerd.toml").string()},
             dir / "log");
     REQUIRE(c.started());
@@ -347,7 +352,7 @@ TEST_CASE("A passed socket that is not a listening TCP socket is refused with ex
     INFO(log);
     REQUIRE(st.has_value());
     CHECK(*st == 1);
-    CHECK(log.find("is not a listening TCP stream socket") != std::string::npos);
+    CHECK(std::regex_search(log, std::regex(R"((^|\n)<2>cannot listen: the socket passed by systemd \(fd 3\) is not a listening TCP stream socket)")));
     fs::remove_all(dir);
 }
 
