@@ -14,6 +14,7 @@
 
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/fake_ws_upstream.hpp"
 #include "support/market_fixture.hpp"
 #include "support/test_clients.hpp"
 
@@ -207,6 +208,90 @@ TEST_CASE("GET /metrics counts timeouts and network failures of an upstream", "[
     REQUIRE(fast);
     REQUIRE(all);
     CHECK(*fast < *all);
+}
+
+TEST_CASE("GET /metrics follows the active source through a failover", "[integration][metrics][failover]") {
+    fake_upstream up;
+    up.set_route(coinbase_ticker_path("BTC-USD"), json_ok(coinbase_ticker_body("71420.00", utc_text_ms(unix_now() - 1))));
+    up.set_route(coinbase_stats_path("BTC-USD"), json_ok(coinbase_stats_body("70825.07")));
+    up.set_route("/0/public/Ticker",
+                 json_ok(R"({"error":[],"result":{"XXBTZUSD":{"a":["71440.0","1","1.000"],"b":["71440.0","1","1.000"],)"
+                         R"("c":["71440.0","0.1"],"v":["1","2"],"p":["71440.0","71440.0"],"t":[10,20],)"
+                         R"("l":["71440.0","71440.0"],"h":["71440.0","71440.0"],"o":"71012.6"}}})"));
+    daemon_process d(fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+
+[[symbols]]
+id = "BTC"
+name = "Bitcoin"
+class = "crypto"
+currency = "USD"
+precision = 2
+sources = ["coinbase:BTC-USD", "kraken:XBTUSD"]
+failover_after = 2
+failback_after = 2
+
+[providers.coinbase]
+base_url = "{0}"
+interval = "100ms"
+max_backoff = "200ms"
+timeout = "1s"
+
+[providers.kraken]
+base_url = "{0}"
+interval = "100ms"
+max_backoff = "200ms"
+timeout = "1s"
+)",
+                                 up.base_url()));
+    auto text = wait_sample(d, R"(tickerd_upstream_requests_total{provider="kraken",outcome="ok"})",
+                            [](double v) { return v >= 1; });
+    CHECK(sample(text, R"(tickerd_active_source{symbol="BTC",provider="coinbase"})") == 1.0);
+    CHECK(sample(text, R"(tickerd_active_source{symbol="BTC",provider="kraken"})") == 0.0);
+    CHECK(sample(text, "tickerd_source_switches_total") == 0.0);
+
+    up.set_route(coinbase_ticker_path("BTC-USD"), with_status(500, R"({"message":"Internal Server Error"})"));
+    text = wait_sample(d, R"(tickerd_active_source{symbol="BTC",provider="kraken"})", [](double v) { return v == 1; });
+    CHECK(sample(text, R"(tickerd_active_source{symbol="BTC",provider="coinbase"})") == 0.0);
+    CHECK(sample(text, "tickerd_source_switches_total") == 1.0);
+    CHECK(sample(text, R"(tickerd_upstream_requests_total{provider="coinbase",outcome="http_error"})").value_or(0) >= 2);
+}
+
+TEST_CASE("GET /metrics counts push tickers and push connection failures", "[integration][metrics][push]") {
+    fake_ws_upstream ws;
+    daemon_process d(fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+
+[[symbols]]
+id = "BTC"
+name = "Bitcoin"
+class = "crypto"
+currency = "USD"
+precision = 2
+sources = ["coinbase_ws:BTC-USD"]
+
+[providers.coinbase_ws]
+base_url = "{0}"
+timeout = "1s"
+idle_timeout = "300ms"
+max_backoff = "300ms"
+)",
+                                 ws.base_url()));
+    REQUIRE(ws.wait_for_subscribed(1, 5s));
+    ws.send_ticker("BTC-USD", 1001, "71420.00", "70825.07");
+    ws.send_ticker("BTC-USD", 1002, "71421.00", "70825.07");
+    ws.send("{not json");
+    auto text = wait_sample(d, R"(tickerd_upstream_requests_total{provider="coinbase_ws",outcome="ok"})",
+                            [](double v) { return v >= 2; });
+    text = wait_sample(d, R"(tickerd_upstream_requests_total{provider="coinbase_ws",outcome="malformed"})",
+                       [](double v) { return v >= 1; });
+    CHECK(sample(text, R"(tickerd_quotes_rejected_total{provider="coinbase_ws"})").value_or(0) >= 1);
+    // A silent link: after idle_timeout the feed gives up on it and reconnects.
+    ws.set_mode(ws_mode::silent);
+    wait_sample(d, R"(tickerd_upstream_requests_total{provider="coinbase_ws",outcome="timeout"})",
+                [](double v) { return v >= 1; });
 }
 
 TEST_CASE("GET /healthz and /readyz report every symbol's state", "[integration][metrics]") {
