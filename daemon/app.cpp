@@ -18,6 +18,7 @@
 
 #include "daemon/hub.hpp"
 #include "daemon/listener.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/poll_loop.hpp"
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/server_state.hpp"
@@ -155,10 +156,11 @@ int run_daemon(const config& cfg) {
     auto web = static_files::load(web_root, web_error);
     if (!web_error.empty()) spdlog::warn("{}", web_error);
     spdlog::info("serving {} static files from {}", web.size(), web_root);
-    server_state state(cfg, store, clients, history, std::move(web));
+    metrics stats(TICKERD_VERSION);
+    server_state state(cfg, store, clients, history, std::move(web), stats);
     rate_limited_log upstream_log;
-    poll_counters counters;
-    quote_gate gate(cfg, store, upstream_log);
+    quote_gate gate(cfg, store, upstream_log, stats);
+    state.active_source = [&gate](std::size_t index) { return gate.active_source(index); };
 
     net::io_context ioc(static_cast<int>(threads));
 
@@ -208,7 +210,7 @@ int run_daemon(const config& cfg) {
             api_key = *it->second;
         }
         auto loop = std::make_shared<poll_loop>(ioc.get_executor(), tls, *feed, cfg.providers.at(key.first), key.second,
-                                                indexes, store, gate, upstream_log, counters, api_key);
+                                                indexes, store, gate, upstream_log, stats, api_key);
         loop->start();
         loops.push_back(std::move(loop));
     }
@@ -217,7 +219,7 @@ int run_daemon(const config& cfg) {
     for (auto& [key, indexes] : polled) {
         if (key.first != "coinbase_ws") continue;
         auto feed = std::make_shared<stream_feed>(ioc.get_executor(), tls, cfg.providers.at(key.first), key.second,
-                                                  indexes, store, gate, upstream_log, counters);
+                                                  indexes, store, gate, upstream_log, stats);
         feed->start();
         streams.push_back(std::move(feed));
     }
@@ -270,8 +272,9 @@ int run_daemon(const config& cfg) {
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
-    spdlog::info("stopped ({} polls ok, {} failed, {} quotes rejected)", counters.polls_ok.load(),
-                 counters.polls_failed.load(), counters.quotes_rejected.load());
+    const std::uint64_t upstream_ok = stats.requests_total(upstream_outcome::ok);
+    spdlog::info("stopped ({} upstream requests ok, {} failed, {} quotes rejected)", upstream_ok,
+                 stats.requests_total() - upstream_ok, stats.quotes_rejected_total());
     return 0;
 }
 

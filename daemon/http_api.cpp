@@ -119,6 +119,23 @@ api_response static_file_response(const std::string& path, const api_request& re
     return r;
 }
 
+// One {"symbol","state","source"} object per configured symbol, in config order (/healthz, /readyz).
+std::string symbol_state_json(const symbol_status& s) {
+    return fmt::format("{{\"symbol\":{},\"state\":\"{}\",\"source\":{}}}", json_string(s.id),
+                       !s.has_quote ? "missing" : s.stale ? "stale" : "fresh", json_string(s.source));
+}
+
+api_response health(server_state& st) {
+    const auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - st.started);
+    std::string symbols;
+    for (const auto& s : st.store.status()) {
+        if (!symbols.empty()) symbols += ',';
+        symbols += symbol_state_json(s);
+    }
+    return json(200, fmt::format("{{\"status\":\"ok\",\"uptime_s\":{},\"clients\":{},\"symbols\":[{}]}}", up.count(),
+                                 st.clients.size(), symbols));
+}
+
 api_response readiness(server_state& st) {
     std::string missing;
     std::string stale;
@@ -134,11 +151,37 @@ api_response readiness(server_state& st) {
             ready = false;
         }
         if (!symbols.empty()) symbols += ',';
-        symbols += fmt::format("{{\"symbol\":{},\"state\":\"{}\",\"source\":{}}}", id,
-                               !s.has_quote ? "missing" : s.stale ? "stale" : "fresh", json_string(s.source));
+        symbols += symbol_state_json(s);
     }
     return json(ready ? 200 : 503, fmt::format("{{\"ready\":{},\"missing\":[{}],\"stale\":[{}],\"symbols\":[{}]}}",
                                                ready ? "true" : "false", missing, stale, symbols));
+}
+
+// GET /metrics: the registry plus what the store and the hub say now.
+api_response metrics_exposition(server_state& st) {
+    scrape_reading r;
+    const time_point now = now_ms();
+    const auto& configured = st.store.symbols();
+    const auto status = st.store.status();
+    r.symbols.reserve(status.size());
+    for (std::size_t i = 0; i < status.size(); ++i) {
+        const symbol_status& s = status[i];
+        symbol_reading sr;
+        sr.id = s.id;
+        sr.has_quote = s.has_quote;
+        sr.stale = s.stale;
+        sr.age_seconds = std::chrono::duration<double>(now - s.last_confirmed).count();
+        const std::size_t active = st.active_source ? st.active_source(i) : 0;
+        for (std::size_t rank = 0; rank < configured[i].sources.size(); ++rank) {
+            sr.sources.emplace_back(configured[i].sources[rank].provider, rank == active);
+        }
+        r.symbols.push_back(std::move(sr));
+    }
+    r.clients = st.clients.size_by_transport();
+    api_response res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = std::make_shared<const std::string>(st.stats.render(r));
+    return res;
 }
 
 }  // namespace
@@ -205,11 +248,9 @@ api_response handle_api(const api_request& req, server_state& st) {
     if (!t.valid) return error(400, "malformed URL escape");
     if (t.path == "/v1/snapshot") return snapshot(t, req, st);
     if (t.path.starts_with("/v1/quotes/")) return one_quote(std::string_view(t.path).substr(11), req, st);
-    if (t.path == "/healthz") {
-        const auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - st.started);
-        return json(200, fmt::format("{{\"status\":\"ok\",\"uptime_s\":{},\"clients\":{}}}", up.count(), st.clients.size()));
-    }
+    if (t.path == "/healthz") return health(st);
     if (t.path == "/readyz") return readiness(st);
+    if (t.path == "/metrics") return metrics_exposition(st);
     if (t.path.starts_with("/v1/history/")) return history(std::string_view(t.path).substr(12), t, st);
     if (t.path == "/v1/openapi.json") {
         static const auto doc = std::make_shared<const std::string>(openapi_document);

@@ -2,11 +2,13 @@
 // Fan-out of store changes to stream clients. The mutex guards only the
 // registry; delivery happens after it is released, and each client posts the
 // shared, already-serialised message onto its own strand.
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
+#include "daemon/metrics.hpp"
 #include "tickerd/snapshot_store.hpp"
 
 namespace tickerd {
@@ -18,6 +20,7 @@ public:
     virtual void deliver(const quote_change& change) = 0;
     // Any thread: close with 1001 "going away".
     virtual void go_away() = 0;
+    virtual stream_transport transport() const = 0;
 };
 
 class hub {
@@ -27,10 +30,16 @@ public:
     void broadcast(const quote_change& change);
     void close_all();
     std::size_t size() const;
+    // Clients connected now, by transport (index: stream_transport).
+    std::array<std::size_t, stream_transport_count> size_by_transport() const;
 
 private:
     mutable std::mutex mu_;
-    std::unordered_map<const stream_client*, std::weak_ptr<stream_client>> clients_;
+    struct member {
+        std::weak_ptr<stream_client> client;
+        stream_transport transport;
+    };
+    std::unordered_map<const stream_client*, member> clients_;
 };
 
 }  // namespace tickerd

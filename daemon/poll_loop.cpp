@@ -30,6 +30,18 @@ std::vector<std::pair<std::string, std::string>> key_headers(const poll_feed& fe
     return {{std::string(feed.key_header), std::move(key)}};
 }
 
+// How a parser's error is counted in tickerd_upstream_requests_total.
+upstream_outcome outcome_of(feed_error_kind k) {
+    switch (k) {
+        case feed_error_kind::malformed: return upstream_outcome::malformed;
+        case feed_error_kind::upstream_error: return upstream_outcome::http_error;
+        case feed_error_kind::rate_limited: return upstream_outcome::rate_limited;
+        case feed_error_kind::no_data: return upstream_outcome::no_data;
+        case feed_error_kind::bad_price: return upstream_outcome::bad_price;
+    }
+    return upstream_outcome::malformed;
+}
+
 time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_type::now()); }
 
 // True when every symbol of a loop has a calendar whose market is closed (or at a break) at `now`.
@@ -44,7 +56,7 @@ bool all_resting(const snapshot_store& store, const std::vector<fed_symbol>& sym
 
 poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll_feed& feed,
                      const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
-                     snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters,
+                     snapshot_store& store, quote_gate& gate, rate_limited_log& log, metrics& stats,
                      std::string api_key)
     : strand_(net::make_strand(ex)),
       timer_(strand_),
@@ -62,7 +74,7 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
       store_(store),
       gate_(gate),
       log_(log),
-      counters_(counters),
+      stats_(stats.provider(provider.name)),
       rng_(std::random_device{}()) {}
 
 void poll_loop::start() {
@@ -90,6 +102,7 @@ void poll_loop::schedule(milliseconds delay) {
 
 void poll_loop::poll() {
     replies_.clear();
+    poll_started_ = std::chrono::steady_clock::now();
     fetch_next();
 }
 
@@ -101,12 +114,16 @@ void poll_loop::fetch_next() {
 
 void poll_loop::on_fetch(fetch_result r) {
     if (stopped_) return;
-    if (!r.ok) return on_failure({feed_error_kind::upstream_error, r.error}, std::nullopt);
+    if (!r.ok) {
+        // http_client reports its deadline as "timed out after N ms"; everything else is the network.
+        const auto outcome = r.error.starts_with("timed out") ? upstream_outcome::timeout : upstream_outcome::network;
+        return on_failure({feed_error_kind::upstream_error, r.error}, outcome, std::nullopt);
+    }
     const unsigned status = r.status;
     if ((status == 429 || status == 503) && r.retry_after) {
         return on_failure({status == 429 ? feed_error_kind::rate_limited : feed_error_kind::upstream_error,
                            fmt::format("HTTP {}, retry after {} s", status, r.retry_after->count())},
-                          r.retry_after);
+                          status == 429 ? upstream_outcome::rate_limited : upstream_outcome::http_error, r.retry_after);
     }
     replies_.push_back(std::move(r));
     const bool success = status >= 200 && status < 300;
@@ -122,7 +139,7 @@ void poll_loop::on_replies() {
     for (const auto& r : replies_) replies.push_back(http_reply{r.status, r.content_type, r.body});
     const time_point now = now_ms();
     auto parsed = feed_.parse(replies, upstream_symbol_, now);
-    if (!parsed) return on_failure(parsed.error(), std::nullopt);
+    if (!parsed) return on_failure(parsed.error(), outcome_of(parsed.error().kind), std::nullopt);
     bool any_accepted = false;
     for (const auto [index, rank] : symbols_) {
         const symbol_config& sym = store_.symbols()[index];
@@ -130,7 +147,7 @@ void poll_loop::on_replies() {
         if (auto cur = store_.get(index)) previous_ref = cur->q.ref_price;
         auto q = normalise(*parsed, sym, provider_.name, feed_.reference, previous_ref, now);
         if (!q) {
-            counters_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
+            stats_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
             log_.failure(label_, fmt::format("{} rejected for {}: {}", to_string(q.error().kind), sym.id, q.error().message));
             gate_.failed(index, rank);
             continue;
@@ -140,19 +157,20 @@ void poll_loop::on_replies() {
     }
     if (!any_accepted) {
         ++failures_;
-        counters_.polls_failed.fetch_add(1, std::memory_order_relaxed);
+        stats_.record(upstream_outcome::rejected, poll_duration());
         return schedule(backoff());
     }
-    counters_.polls_ok.fetch_add(1, std::memory_order_relaxed);
+    stats_.record(upstream_outcome::ok, poll_duration());
     if (failures_ > 0) log_.recovered(label_);
     failures_ = 0;
     schedule(all_resting(store_, symbols_, now) ? provider_.closed_interval : provider_.interval);
 }
 
-void poll_loop::on_failure(const feed_error& error, std::optional<std::chrono::seconds> retry_after) {
+void poll_loop::on_failure(const feed_error& error, upstream_outcome outcome,
+                           std::optional<std::chrono::seconds> retry_after) {
+    stats_.record(outcome, poll_duration());
     for (const auto [index, rank] : symbols_) gate_.failed(index, rank);
     ++failures_;
-    counters_.polls_failed.fetch_add(1, std::memory_order_relaxed);
     milliseconds delay = backoff();
     if (retry_after) delay = std::max<milliseconds>(delay, std::min<milliseconds>(*retry_after, std::chrono::hours(1)));
     log_.failure(label_, fmt::format("{}: {}", to_string(error.kind), error.message),

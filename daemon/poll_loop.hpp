@@ -2,7 +2,7 @@
 // One poll loop per (provider, upstream symbol): fetch the provider's targets,
 // parse, normalise for every symbol fed by it, hand the result to the store.
 // Failures back off exponentially with jitter; Retry-After is honoured.
-#include <atomic>
+#include <chrono>
 #include <memory>
 #include <random>
 #include <string>
@@ -13,6 +13,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "daemon/http_client.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/quote_gate.hpp"
 #include "tickerd/config.hpp"
@@ -20,12 +21,6 @@
 #include "tickerd/snapshot_store.hpp"
 
 namespace tickerd {
-
-struct poll_counters {
-    std::atomic<std::uint64_t> polls_ok{0};
-    std::atomic<std::uint64_t> polls_failed{0};
-    std::atomic<std::uint64_t> quotes_rejected{0};
-};
 
 // A symbol fed by a poll loop, and the position of this source in its `sources`.
 struct fed_symbol {
@@ -37,7 +32,7 @@ class poll_loop : public std::enable_shared_from_this<poll_loop> {
 public:
     poll_loop(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, const poll_feed& feed,
               const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
-              snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters,
+              snapshot_store& store, quote_gate& gate, rate_limited_log& log, metrics& stats,
               std::string api_key = {});
     void start();
     void stop();
@@ -49,7 +44,8 @@ private:
     void fetch_next();
     void on_fetch(fetch_result r);
     void on_replies();
-    void on_failure(const feed_error& error, std::optional<std::chrono::seconds> retry_after);
+    void on_failure(const feed_error& error, upstream_outcome outcome, std::optional<std::chrono::seconds> retry_after);
+    std::chrono::nanoseconds poll_duration() const { return std::chrono::steady_clock::now() - poll_started_; }
     std::chrono::milliseconds backoff();
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -64,7 +60,8 @@ private:
     snapshot_store& store_;
     quote_gate& gate_;
     rate_limited_log& log_;
-    poll_counters& counters_;
+    provider_metrics& stats_;
+    std::chrono::steady_clock::time_point poll_started_{};
     std::vector<fetch_result> replies_;
     unsigned failures_ = 0;
     bool stopped_ = false;

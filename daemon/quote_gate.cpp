@@ -15,6 +15,7 @@ void quote_gate::accepted(std::size_t index, std::size_t rank, quote q, time_poi
     switch (bad_ticks_.check(index, q.price, last)) {
         case bad_tick_filter::verdict::held:
             ticks_held_.fetch_add(1, std::memory_order_relaxed);
+            stats_.bad_tick_held();
             log_.failure(q.symbol + " bad tick",
                          fmt::format("{} from {} moves {}% from {}: held until confirmed", q.price.to_string(),
                                      q.source, percent_change(q.price, *last).to_string(2), last->to_string()));
@@ -31,8 +32,9 @@ void quote_gate::accepted(std::size_t index, std::size_t rank, quote q, time_poi
 
 void quote_gate::failed(std::size_t index, std::size_t rank) { report_switch(index, failover_.on_failure(index, rank)); }
 
-void quote_gate::report_switch(std::size_t index, const std::optional<source_switch>& change) const {
+void quote_gate::report_switch(std::size_t index, const std::optional<source_switch>& change) {
     if (!change) return;
+    stats_.source_switched();
     const symbol_config& sym = store_.symbols()[index];
     const auto name = [&](std::size_t rank) {
         const source_ref& src = sym.sources[rank];

@@ -1,10 +1,12 @@
 #pragma once
 // What the listener hands to every session: the store, the hub, the config.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 
 #include "daemon/hub.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/static_files.hpp"
 #include "tickerd/price_history.hpp"
 #include "tickerd/config.hpp"
@@ -13,14 +15,17 @@
 namespace tickerd {
 
 struct server_state {
-    server_state(const config& c, snapshot_store& s, hub& h, price_history& ph, static_files web_files)
-        : cfg(c), store(s), clients(h), history(ph), web(std::move(web_files)) {}
+    server_state(const config& c, snapshot_store& s, hub& h, price_history& ph, static_files web_files, metrics& m)
+        : cfg(c), store(s), clients(h), history(ph), web(std::move(web_files)), stats(m) {}
 
     const config& cfg;
     snapshot_store& store;
     hub& clients;
     price_history& history;
     const static_files web;
+    metrics& stats;
+    // Symbol index -> position in its `sources` of the active source (for /metrics); unset: the first.
+    std::function<std::size_t(std::size_t)> active_source;
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     // GET /v1/snapshot (unfiltered) is built once per seq and shared.

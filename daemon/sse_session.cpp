@@ -58,6 +58,8 @@ public:
         net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
     }
 
+    stream_transport transport() const override { return stream_transport::sse; }
+
 private:
     struct frame {
         std::string prefix;  // "event: update\nid: N\ndata: " or raw bytes
@@ -70,7 +72,10 @@ private:
 
     void enqueue(std::string prefix, shared_text body) {
         if (closing_) return;
-        if (queue_.size() >= state_.cfg.server.max_queued_messages) return close();
+        if (queue_.size() >= state_.cfg.server.max_queued_messages) {
+            state_.stats.slow_client_disconnect(stream_transport::sse);
+            return close();
+        }
         queue_.push_back({std::move(prefix), std::move(body)});
         if (queue_.size() == 1) do_write();
     }
@@ -84,8 +89,9 @@ private:
             bufs[2] = net::buffer(end);
         }
         stream_.expires_after(write_timeout);
-        net::async_write(stream_, bufs, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        net::async_write(stream_, bufs, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
             if (ec) return self->close();
+            self->state_.stats.sent(stream_transport::sse, n, self->queue_.front().body ? 1 : 0);
             self->last_send_ = std::chrono::steady_clock::now();
             self->queue_.pop_front();
             if (!self->queue_.empty()) self->do_write();
@@ -121,6 +127,7 @@ private:
         if (closing_) return;
         closing_ = true;
         heartbeat_.cancel();
+        state_.stats.updates_dropped(queue_.size());
         state_.clients.leave(this);
         beast::error_code ignored;
         stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);

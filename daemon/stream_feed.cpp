@@ -58,7 +58,7 @@ public:
 
     impl(net::any_io_executor ex, ssl::context& tls, const provider_config& provider, std::string product_id,
          std::vector<fed_symbol> symbols, snapshot_store& store, quote_gate& gate, rate_limited_log& log,
-         poll_counters& counters)
+         metrics& stats)
         : strand_(net::make_strand(ex)),
           tls_ctx_(tls),
           provider_(provider),
@@ -68,7 +68,7 @@ public:
           store_(store),
           gate_(gate),
           log_(log),
-          counters_(counters),
+          stats_(stats.provider(provider.name)),
           resolver_(strand_),
           deadline_timer_(strand_),
           retry_timer_(strand_),
@@ -234,9 +234,10 @@ private:
             if (ec || gen != self->generation_ || self->stopped_) return;
             if (steady::now() < self->deadline_) return self->arm_deadline(self->deadline_);
             if (self->phase_ == phase::connecting) {
-                return self->fail(fmt::format("timed out connecting after {} ms", self->provider_.timeout.count()));
+                return self->fail(fmt::format("timed out connecting after {} ms", self->provider_.timeout.count()),
+                                  upstream_outcome::timeout);
             }
-            self->fail(fmt::format("no message for {} ms", self->provider_.idle_timeout.count()));
+            self->fail(fmt::format("no message for {} ms", self->provider_.idle_timeout.count()), upstream_outcome::timeout);
         });
     }
 
@@ -245,7 +246,8 @@ private:
     void on_message(const std::string& text) {
         auto event = feeds::parse_coinbase_ws_message(text);
         if (!event) {
-            counters_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
+            stats_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
+            stats_.record(upstream_outcome::malformed);
             log_.failure(label_, fmt::format("{}: {}", to_string(event.error().kind), event.error().message));
             for (const auto [index, rank] : symbols_) gate_.failed(index, rank);
             return;
@@ -270,7 +272,7 @@ private:
             if (auto cur = store_.get(index)) previous_ref = cur->q.ref_price;
             auto q = normalise(t.quote, sym, provider_.name, reference_kind::open_24h, previous_ref, now);
             if (!q) {
-                counters_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
+                stats_.quotes_rejected.fetch_add(1, std::memory_order_relaxed);
                 log_.failure(label_,
                              fmt::format("{} rejected for {}: {}", to_string(q.error().kind), sym.id, q.error().message));
                 gate_.failed(index, rank);
@@ -279,7 +281,7 @@ private:
             any_accepted = true;
             gate_.accepted(index, rank, std::move(*q), now);
         }
-        if (any_accepted) counters_.polls_ok.fetch_add(1, std::memory_order_relaxed);
+        stats_.record(any_accepted ? upstream_outcome::ok : upstream_outcome::rejected);
     }
 
     void handle(const feeds::coinbase_ws_heartbeat&) { live(); }
@@ -296,7 +298,7 @@ private:
     void handle(const feeds::coinbase_ws_error& e) {
         std::string what = "error from upstream: " + (e.message.empty() ? std::string("(no message)") : e.message);
         if (!e.reason.empty()) what += ": " + e.reason;
-        fail(what);
+        fail(what, upstream_outcome::http_error);
     }
 
     void handle(const feeds::coinbase_ws_unknown& u) { spdlog::trace("{}: ignored message of type {}", label_, u.type); }
@@ -310,13 +312,14 @@ private:
 
     // --- failures and reconnects ----------------------------------------------
 
-    void fail(std::string what) {
+    // `outcome` as counted in tickerd_upstream_requests_total: an I/O failure unless said otherwise.
+    void fail(std::string what, upstream_outcome outcome = upstream_outcome::network) {
         if (stopped_) return;
+        stats_.record(outcome);
         ++generation_;  // every handler of this connection is now stale
         drop_connection();
         deadline_timer_.cancel();
         for (const auto [index, rank] : symbols_) gate_.failed(index, rank);
-        counters_.polls_failed.fetch_add(1, std::memory_order_relaxed);
         ++failures_;
         failing_ = true;
         const milliseconds delay = backoff();
@@ -375,7 +378,7 @@ private:
     snapshot_store& store_;
     quote_gate& gate_;
     rate_limited_log& log_;
-    poll_counters& counters_;
+    provider_metrics& stats_;
     base_url origin_;
     bool bad_url_ = false;
 
@@ -400,9 +403,9 @@ private:
 
 stream_feed::stream_feed(net::any_io_executor ex, ssl::context& tls, const provider_config& provider,
                          std::string product_id, std::vector<fed_symbol> symbols, snapshot_store& store,
-                         quote_gate& gate, rate_limited_log& log, poll_counters& counters)
+                         quote_gate& gate, rate_limited_log& log, metrics& stats)
     : impl_(std::make_shared<impl>(std::move(ex), tls, provider, std::move(product_id), std::move(symbols), store,
-                                   gate, log, counters)) {}
+                                   gate, log, stats)) {}
 
 stream_feed::~stream_feed() { impl_->stop(); }
 

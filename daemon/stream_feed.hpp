@@ -13,7 +13,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "daemon/poll_loop.hpp"  // fed_symbol, poll_counters
+#include "daemon/metrics.hpp"
+#include "daemon/poll_loop.hpp"  // fed_symbol
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/quote_gate.hpp"
 #include "tickerd/config.hpp"
@@ -29,7 +30,7 @@ class stream_feed {
 public:
     stream_feed(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, const provider_config& provider,
                 std::string product_id, std::vector<fed_symbol> symbols, snapshot_store& store,
-                quote_gate& gate, rate_limited_log& log, poll_counters& counters);
+                quote_gate& gate, rate_limited_log& log, metrics& stats);
     ~stream_feed();
     stream_feed(const stream_feed&) = delete;
     stream_feed& operator=(const stream_feed&) = delete;

@@ -57,6 +57,8 @@ public:
         net::post(ws_.get_executor(), [self = shared_from_this()] { self->close(websocket::close_code::going_away, "server shutting down"); });
     }
 
+    stream_transport transport() const override { return stream_transport::websocket; }
+
 private:
     void on_accept(beast::error_code ec) {
         if (ec) return;  // not a WebSocket client after all; nothing to report
@@ -87,6 +89,7 @@ private:
         if (closing_) return;
         if (queue_.size() >= state_.cfg.server.max_queued_messages) {
             spdlog::info("stream client too slow ({} messages queued): closing", queue_.size());
+            state_.stats.slow_client_disconnect(stream_transport::websocket);
             return close(websocket::close_code::try_again_later, "client too slow");
         }
         queue_.push_back(std::move(msg));
@@ -102,6 +105,7 @@ private:
     void on_write(beast::error_code ec) {
         if (ec) return fail();
         last_send_ = std::chrono::steady_clock::now();
+        state_.stats.sent(stream_transport::websocket, queue_.front()->size());
         queue_.pop_front();
         if (!queue_.empty()) return do_write();
         if (pending_close_) {
@@ -163,6 +167,7 @@ private:
         heartbeat_.cancel();
         // Let a write in flight finish first; queued updates are dropped.
         if (!queue_.empty()) {
+            state_.stats.updates_dropped(queue_.size() - 1);
             while (queue_.size() > 1) queue_.pop_back();
             pending_close_ = std::make_pair(code, reason);
             return;

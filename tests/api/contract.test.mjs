@@ -683,10 +683,29 @@ describe('live daemon (config/demo.toml)', () => {
     }
   });
 
+  test('GET /metrics: the Prometheus text format', TEST, async () => {
+    const res = await d.get('/metrics');
+    assert.equal(res.status, 200);
+    assertDocumented(res);
+    assert.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+    assert.match(res.body, /^# HELP tickerd_build_info /, 'starts with a HELP line');
+    assert.ok(res.body.endsWith('\n'), 'ends with a newline');
+    for (const id of configIds) {
+      const label = id.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+      assert.ok(res.body.includes(`tickerd_quote_stale{symbol="${label}"} 0\n`), `${id} is fresh in /metrics`);
+    }
+    const head = await d.get('/metrics', { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assertDocumented(head);
+    assert.equal(head.body, '');
+  });
+
   test('GET /healthz and /readyz', TEST, async () => {
     const health = await d.get('/healthz');
     assert.equal(health.status, 200);
-    assertDocumented(health);
+    const h = assertDocumented(health);
+    assert.deepEqual(h.symbols.map((s) => s.symbol), configIds, '/healthz lists every symbol in config order');
+    for (const s of h.symbols) assert.equal(s.state, 'fresh');
 
     const ready = await d.get('/readyz');
     assert.equal(ready.status, 200);
