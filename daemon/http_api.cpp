@@ -98,7 +98,9 @@ api_response history(std::string_view id, const parsed_target& t, server_state& 
         const time_point bucket{std::chrono::milliseconds((now.time_since_epoch().count() / res) * res)};
         if (points.empty() || points.back().t < bucket) points.push_back({bucket, cur->q.price});
     }
-    return json(200, encode_history(st.store.symbols()[*index], window, st.history.config().resolution, points));
+    const auto sym = st.store.symbol(*index);
+    if (!sym) return error(404, fmt::format("unknown symbol {}", id));  // removed by a reload just now
+    return json(200, encode_history(*sym, window, st.history.config().resolution, points));
 }
 
 api_response static_file_response(const std::string& path, const api_request& req, server_state& st) {

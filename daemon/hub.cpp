@@ -42,4 +42,15 @@ void hub::close_all() {
     }
 }
 
+void hub::layout_changed() {
+    std::vector<std::weak_ptr<stream_client>> targets;
+    {
+        const std::scoped_lock lk(mu_);
+        for (const auto& [key, weak] : clients_) targets.push_back(weak);
+    }
+    for (const auto& weak : targets) {
+        if (auto c = weak.lock()) c->layout_changed();
+    }
+}
+
 }  // namespace tickerd

@@ -18,6 +18,9 @@ public:
     virtual void deliver(const quote_change& change) = 0;
     // Any thread: close with 1001 "going away".
     virtual void go_away() = 0;
+    // Any thread: the store's symbols changed (a reload). The client re-reads
+    // snapshot_store::layout() on its strand and remaps its subscription.
+    virtual void layout_changed() = 0;
 };
 
 class hub {
@@ -26,6 +29,8 @@ public:
     void leave(const stream_client* client);
     void broadcast(const quote_change& change);
     void close_all();
+    // After snapshot_store::reconfigure: tells every client.
+    void layout_changed();
     std::size_t size() const;
 
 private:

@@ -23,6 +23,10 @@ public:
     // A failed poll, or a reply rejected for this symbol.
     void failed(std::size_t index, std::size_t rank);
 
+    // A reload: failover and bad-tick state start afresh for the layout's slots
+    // (the index used by accepted/failed); removed slots get no sources.
+    void reconfigure(const symbol_layout& layout, const bad_tick_config& limits);
+
     std::uint64_t ticks_held() const { return ticks_held_.load(std::memory_order_relaxed); }
 
 private:
