@@ -296,3 +296,26 @@ TEST_CASE("SIGHUP with a changed listen address warns that a restart is needed a
     wait_symbols(d, {"NVDA", "BTC", "AMD"});
     CHECK(http_get(d.port(), "/healthz").status == 200);
 }
+
+TEST_CASE("A burst of SIGHUPs ends with the last file applied and the daemon serving", "[integration][reload]") {
+    market m;
+    market_with_amd(m);
+    daemon_process d(config(m.up, {}));
+    wait_symbols(d, {"NVDA", "BTC"});
+    ws_client ws;
+    ws.connect(d.port(), "/v1/stream");
+    REQUIRE(json_doc(ws.read_json(5s)).str("/type") == "snapshot");
+    layout no_btc;
+    no_btc.btc = false;
+    layout with_amd;
+    with_amd.amd = true;
+    for (const layout* l : {&no_btc, &with_amd, &no_btc, &with_amd}) {
+        std::ofstream(d.config_path(), std::ios::trunc) << config(m.up, *l);
+        d.signal(SIGHUP);
+    }
+    // A SIGHUP that arrives while a file is being read makes another read once that one is applied.
+    wait_symbols(d, {"NVDA", "BTC", "AMD"});
+    REQUIRE(d.running());
+    CHECK_FALSE(ws.closed());
+    CHECK(http_get(d.port(), "/healthz").status == 200);
+}
