@@ -1,10 +1,5 @@
 #include "daemon/app.hpp"
 
-#include <cctype>
-#include <cstdlib>
-#include <fstream>
-#include <map>
-#include <optional>
 #include <thread>
 
 #include <unistd.h>
@@ -16,20 +11,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/feed_set.hpp"
 #include "daemon/hub.hpp"
 #include "daemon/listener.hpp"
 #include "daemon/metrics.hpp"
-#include "daemon/poll_loop.hpp"
 #include "daemon/rate_limited_log.hpp"
+#include "daemon/reloader.hpp"
 #include "daemon/server_state.hpp"
-#include "daemon/sim_loop.hpp"
 #include "daemon/quote_gate.hpp"
 #include "daemon/static_files.hpp"
 #include "daemon/systemd_notify.hpp"
-#include "daemon/stream_feed.hpp"
-#include "tickerd/feeds/sim.hpp"
 #include "tickerd/price_history.hpp"
-#include "tickerd/feed.hpp"
 #include "tickerd/market_calendar.hpp"
 #include "tickerd/snapshot_store.hpp"
 
@@ -53,62 +45,11 @@ void run_expiry(const std::shared_ptr<net::steady_timer>& timer, snapshot_store&
         if (ec) return;
         const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
         // A market that is closed now has no trades to confirm: its quote does not turn stale.
-        store.expire(now, [&store, now](std::size_t i) {
-            const auto& cal = store.symbols()[i].calendar;
-            return cal != nullptr && is_resting(state_at(*cal, now));
+        store.expire(now, [now](const symbol_config& sym) {
+            return sym.calendar != nullptr && is_resting(state_at(*sym.calendar, now));
         });
         run_expiry(timer, store, period);
     });
-}
-
-// The demo has no past: give its sparklines a simulated one ending at the start price.
-void backfill_sim_history(const config& cfg, const std::vector<std::size_t>& simulated, price_history& history) {
-    const auto res = cfg.history.resolution;
-    const auto n = static_cast<std::size_t>(cfg.history.retention / res);
-    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
-    for (const std::size_t i : simulated) {
-        const symbol_config& sym = cfg.symbols[i];
-        const auto prices = feeds::sim_history(cfg.providers.at("sim").seed, sym.id,
-                                               sym.start_price.value_or(decimal::from_int(100)), sym.precision, n);
-        for (std::size_t k = 0; k < prices.size(); ++k) {
-            history.record(i, now - res * static_cast<long>(prices.size() - k), prices[k]);
-        }
-    }
-}
-
-// A keyed provider's API key, from the first of: providers.NAME.api_key_file;
-// $CREDENTIALS_DIRECTORY/NAME_api_key (systemd LoadCredential=); $TICKERD_<NAME>_API_KEY.
-// Never from the TOML, never logged.
-std::optional<std::string> read_api_key(const provider_config& p) {
-    std::string env_name = "TICKERD_" + p.name + "_API_KEY";
-    for (char& c : env_name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    std::string key;
-    // [ops] systemd credentials: a file named NAME_api_key in $CREDENTIALS_DIRECTORY.
-    std::string credential;
-    if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr && *dir != '\0') {
-        credential = std::string(dir) + "/" + p.name + "_api_key";
-        if (::access(credential.c_str(), F_OK) != 0) credential.clear();
-    }
-    if (!p.api_key_file.empty() || !credential.empty()) {
-        const std::string& file = !p.api_key_file.empty() ? p.api_key_file : credential;
-        std::ifstream in(file);
-        std::getline(in, key);
-        if (!in && key.empty()) {
-            spdlog::warn("{}: cannot read the API key file {}: its sources are skipped", p.name, file);
-            return std::nullopt;
-        }
-    } else if (const char* v = std::getenv(env_name.c_str())) {
-        key = v;
-    }
-    while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
-    while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
-    if (key.empty()) {
-        spdlog::warn("{}: no API key (set {} or providers.{}.api_key_file) and no systemd credential {}_api_key: "
-                     "its sources are skipped",
-                     p.name, env_name, p.name, p.name);
-        return std::nullopt;
-    }
-    return key;
 }
 
 // [ops] "5 symbols, 4 fresh, 120 clients" for `systemctl status`, every few seconds.
@@ -131,7 +72,6 @@ void run_watchdog(const std::shared_ptr<net::steady_timer>& timer, std::chrono::
         if (!ec) run_watchdog(timer, period);
     });
 }
-
 }  // namespace
 
 int run_daemon(const config& cfg) {
@@ -177,59 +117,15 @@ int run_daemon(const config& cfg) {
         spdlog::critical("cannot listen: {}", err);
         return 1;
     }
+    // The feeds of the running config; SIGHUP replaces them (see reloader). Set up
+    // before "listening on" is logged, so a SIGHUP from then on is always a reload.
+    reloader live(ioc, std::make_shared<const config>(cfg), read_provider_keys(cfg),
+                  feed_deps{ioc.get_executor(), tls, store, gate, upstream_log, stats, history}, clients, state);
     const auto ep = http->local_endpoint();
     const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
     spdlog::info("tickerd {} listening on http://{}:{} ({} symbols, {} io threads)", TICKERD_VERSION, host, ep.port(),
                  cfg.symbols.size(), threads);
     http->start();
-
-    // One poll loop per (provider, upstream symbol), for every source of every
-    // symbol: backups stay warm, and source_failover decides which one is published.
-    std::map<std::pair<std::string, std::string>, std::vector<fed_symbol>> polled;
-    std::vector<std::size_t> simulated;
-    for (std::size_t i = 0; i < cfg.symbols.size(); ++i) {
-        for (std::size_t rank = 0; rank < cfg.symbols[i].sources.size(); ++rank) {
-            const source_ref& src = cfg.symbols[i].sources[rank];
-            if (src.provider == "sim") {
-                simulated.push_back(i);  // the config loader keeps sim apart from real providers
-                break;
-            }
-            polled[{src.provider, src.upstream_symbol}].push_back({i, rank});
-        }
-    }
-    std::vector<std::shared_ptr<poll_loop>> loops;
-    std::map<std::string, std::optional<std::string>> api_keys;  // provider -> key, nullopt: skipped
-    for (auto& [key, indexes] : polled) {
-        const poll_feed* feed = find_poll_feed(key.first);
-        if (feed == nullptr) continue;  // not polled (sim, push feeds)
-        std::string api_key;
-        if (!feed->key_header.empty()) {
-            auto [it, fresh] = api_keys.try_emplace(key.first);
-            if (fresh) it->second = read_api_key(cfg.providers.at(key.first));
-            if (!it->second) continue;  // warned once in read_api_key; its sources never answer
-            api_key = *it->second;
-        }
-        auto loop = std::make_shared<poll_loop>(ioc.get_executor(), tls, *feed, cfg.providers.at(key.first), key.second,
-                                                indexes, store, gate, upstream_log, stats, api_key);
-        loop->start();
-        loops.push_back(std::move(loop));
-    }
-    // Push sources: one WebSocket feed per (coinbase_ws, product), for every symbol and rank that uses it.
-    std::vector<std::shared_ptr<stream_feed>> streams;
-    for (auto& [key, indexes] : polled) {
-        if (key.first != "coinbase_ws") continue;
-        auto feed = std::make_shared<stream_feed>(ioc.get_executor(), tls, cfg.providers.at(key.first), key.second,
-                                                  indexes, store, gate, upstream_log, stats);
-        feed->start();
-        streams.push_back(std::move(feed));
-    }
-    std::shared_ptr<sim_loop> sim;
-    if (!simulated.empty()) {
-        backfill_sim_history(cfg, simulated, history);
-        sim = std::make_shared<sim_loop>(ioc.get_executor(), cfg.providers.at("sim"), simulated, store);
-        sim->start();
-        spdlog::warn("serving simulated quotes (provider sim) for {} symbols: not market data", simulated.size());
-    }
 
     auto expiry = std::make_shared<net::steady_timer>(ioc);
     run_expiry(expiry, store, std::chrono::milliseconds(250));
@@ -248,9 +144,7 @@ int run_daemon(const config& cfg) {
         status_timer->cancel();
         watchdog_timer->cancel();
         http->stop();
-        for (auto& l : loops) l->stop();
-        for (auto& f : streams) f->stop();
-        if (sim) sim->stop();
+        live.stop();
         expiry->cancel();
         clients.close_all();
         // Give clients a moment to complete the closing handshake.

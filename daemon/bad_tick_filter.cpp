@@ -22,10 +22,17 @@ bad_tick_filter::bad_tick_filter(const config& cfg) : held_(cfg.symbols.size()) 
     }
 }
 
+void bad_tick_filter::reset(const config& cfg) {
+    bad_tick_filter fresh(cfg);
+    const std::scoped_lock lk(mu_);
+    limits_ = std::move(fresh.limits_);
+    held_ = std::move(fresh.held_);
+}
+
 bad_tick_filter::verdict bad_tick_filter::check(std::size_t index, decimal price, std::optional<decimal> last) {
+    const std::scoped_lock lk(mu_);
     if (index >= limits_.size() || !limits_[index].is_positive() || !last || !last->is_positive()) return verdict::pass;
     const decimal limit = limits_[index];
-    const std::scoped_lock lk(mu_);
     auto& held = held_[index];
     if (abs_pct(*last, price) <= limit) {
         held.reset();  // back in line: whatever was held was a glitch

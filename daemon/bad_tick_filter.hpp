@@ -22,10 +22,12 @@ public:
         confirmed,  // a jump seen again (close to the held price): publish it
     };
     verdict check(std::size_t index, decimal price, std::optional<decimal> last_published);
+    // A reload: new limits, nothing held.
+    void reset(const config& cfg);
 
 private:
-    std::vector<decimal> limits_;  // percent per symbol; zero: off
     std::mutex mu_;
+    std::vector<decimal> limits_;  // percent per symbol; zero: off
     std::vector<std::optional<decimal>> held_;
 };
 

@@ -98,7 +98,9 @@ api_response history(std::string_view id, const parsed_target& t, server_state& 
         const time_point bucket{std::chrono::milliseconds((now.time_since_epoch().count() / res) * res)};
         if (points.empty() || points.back().t < bucket) points.push_back({bucket, cur->q.price});
     }
-    return json(200, encode_history(st.store.symbols()[*index], window, st.history.config().resolution, points));
+    const auto sym = st.store.symbol(*index);
+    if (!sym) return error(404, fmt::format("unknown symbol {}", id));  // removed by a reload just now
+    return json(200, encode_history(*sym, window, st.history.config().resolution, points));
 }
 
 api_response static_file_response(const std::string& path, const api_request& req, server_state& st) {
@@ -161,19 +163,20 @@ api_response readiness(server_state& st) {
 api_response metrics_exposition(server_state& st) {
     scrape_reading r;
     const time_point now = now_ms();
-    const auto& configured = st.store.symbols();
+    const auto layout = st.store.layout();
     const auto status = st.store.status();
     r.symbols.reserve(status.size());
-    for (std::size_t i = 0; i < status.size(); ++i) {
-        const symbol_status& s = status[i];
+    for (const symbol_status& s : status) {
+        const symbol_config* sym = layout->find(s.slot);
+        if (sym == nullptr) continue;  // removed by a reload since status() was taken
         symbol_reading sr;
         sr.id = s.id;
         sr.has_quote = s.has_quote;
         sr.stale = s.stale;
         sr.age_seconds = std::chrono::duration<double>(now - s.last_confirmed).count();
-        const std::size_t active = st.active_source ? st.active_source(i) : 0;
-        for (std::size_t rank = 0; rank < configured[i].sources.size(); ++rank) {
-            sr.sources.emplace_back(configured[i].sources[rank].provider, rank == active);
+        const std::size_t active = st.active_source ? st.active_source(s.slot) : 0;
+        for (std::size_t rank = 0; rank < sym->sources.size(); ++rank) {
+            sr.sources.emplace_back(sym->sources[rank].provider, rank == active);
         }
         r.symbols.push_back(std::move(sr));
     }

@@ -49,4 +49,15 @@ void hub::close_all() {
     }
 }
 
+void hub::layout_changed() {
+    std::vector<std::weak_ptr<stream_client>> targets;
+    {
+        const std::scoped_lock lk(mu_);
+        for (const auto& [key, m] : clients_) targets.push_back(m.client);
+    }
+    for (const auto& weak : targets) {
+        if (auto c = weak.lock()) c->layout_changed();
+    }
+}
+
 }  // namespace tickerd

@@ -21,6 +21,9 @@ public:
     // Any thread: close with 1001 "going away".
     virtual void go_away() = 0;
     virtual stream_transport transport() const = 0;
+    // Any thread: the store's symbols changed (a reload). The client re-reads
+    // snapshot_store::layout() on its strand and remaps its subscription.
+    virtual void layout_changed() = 0;
 };
 
 class hub {
@@ -29,6 +32,8 @@ public:
     void leave(const stream_client* client);
     void broadcast(const quote_change& change);
     void close_all();
+    // After snapshot_store::reconfigure: tells every client.
+    void layout_changed();
     std::size_t size() const;
     // Clients connected now, by transport (index: stream_transport).
     std::array<std::size_t, stream_transport_count> size_by_transport() const;

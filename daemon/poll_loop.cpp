@@ -47,7 +47,8 @@ time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_ty
 // True when every symbol of a loop has a calendar whose market is closed (or at a break) at `now`.
 bool all_resting(const snapshot_store& store, const std::vector<fed_symbol>& symbols, time_point now) {
     return std::all_of(symbols.begin(), symbols.end(), [&](const fed_symbol& f) {
-        const auto& cal = store.symbols()[f.index].calendar;
+        const auto sym = store.symbol(f.index);
+        const auto& cal = sym ? sym->calendar : nullptr;
         return cal != nullptr && is_resting(state_at(*cal, now));
     });
 }
@@ -142,7 +143,9 @@ void poll_loop::on_replies() {
     if (!parsed) return on_failure(parsed.error(), outcome_of(parsed.error().kind), std::nullopt);
     bool any_accepted = false;
     for (const auto [index, rank] : symbols_) {
-        const symbol_config& sym = store_.symbols()[index];
+        const auto symp = store_.symbol(index);
+        if (!symp) continue;  // removed by a reload; this loop is being stopped
+        const symbol_config& sym = *symp;
         std::optional<decimal> previous_ref;
         if (auto cur = store_.get(index)) previous_ref = cur->q.ref_price;
         auto q = normalise(*parsed, sym, provider_.name, feed_.reference, previous_ref, now);

@@ -21,6 +21,19 @@ void price_history::record(std::size_t index, time_point t, decimal price) {
     while (!s.empty() && s.front().t < bucket - cfg_.retention) s.pop_front();
 }
 
+void price_history::reconfigure(std::size_t symbols, const std::vector<std::size_t>& removed) {
+    const std::scoped_lock lk(mu_);
+    if (symbols > series_.size()) series_.resize(symbols);
+    for (const std::size_t i : removed) {
+        if (i < series_.size()) series_[i].clear();
+    }
+}
+
+bool price_history::empty(std::size_t index) const {
+    const std::scoped_lock lk(mu_);
+    return index >= series_.size() || series_[index].empty();
+}
+
 std::vector<history_point> price_history::points(std::size_t index, std::chrono::milliseconds window,
                                                  time_point now) const {
     std::vector<history_point> out;

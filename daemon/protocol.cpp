@@ -109,6 +109,16 @@ std::string encode_http_snapshot(std::uint64_t seq, time_point generated_at, con
 
 std::string encode_heartbeat(std::uint64_t seq) { return fmt::format("{{\"type\":\"heartbeat\",\"seq\":{}}}", seq); }
 
+std::string encode_removed(std::uint64_t seq, const std::vector<std::string>& symbols) {
+    std::string out = fmt::format("{{\"type\":\"removed\",\"seq\":{},\"symbols\":[", seq);
+    for (std::size_t i = 0; i < symbols.size(); ++i) {
+        if (i > 0) out += ',';
+        out += json_string(symbols[i]);
+    }
+    out += "]}";
+    return out;
+}
+
 std::string encode_stream_error(std::string_view code, std::string_view message) {
     return fmt::format("{{\"type\":\"error\",\"code\":{},\"message\":{}}}", json_string(code), json_string(message));
 }

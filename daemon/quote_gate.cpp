@@ -30,12 +30,25 @@ void quote_gate::accepted(std::size_t index, std::size_t rank, quote q, time_poi
     store_.apply(std::move(q), now);
 }
 
+void quote_gate::reconfigure(const symbol_layout& layout, const bad_tick_config& limits) {
+    config by_slot;
+    by_slot.bad_tick = limits;
+    by_slot.symbols.reserve(layout.slots.size());
+    for (std::size_t i = 0; i < layout.slots.size(); ++i) {
+        by_slot.symbols.push_back(layout.active[i] ? *layout.slots[i] : symbol_config{});
+    }
+    failover_.reset(by_slot.symbols);
+    bad_ticks_.reset(by_slot);
+}
+
 void quote_gate::failed(std::size_t index, std::size_t rank) { report_switch(index, failover_.on_failure(index, rank)); }
 
 void quote_gate::report_switch(std::size_t index, const std::optional<source_switch>& change) {
     if (!change) return;
     stats_.source_switched();
-    const symbol_config& sym = store_.symbols()[index];
+    const auto symp = store_.symbol(index);
+    if (!symp) return;
+    const symbol_config& sym = *symp;
     const auto name = [&](std::size_t rank) {
         const source_ref& src = sym.sources[rank];
         return src.upstream_symbol.empty() ? src.provider : src.provider + ":" + src.upstream_symbol;

@@ -24,6 +24,10 @@ public:
     // A failed poll, or a reply rejected for this symbol.
     void failed(std::size_t index, std::size_t rank);
 
+    // A reload: failover and bad-tick state start afresh for the layout's slots
+    // (the index used by accepted/failed); removed slots get no sources.
+    void reconfigure(const symbol_layout& layout, const bad_tick_config& limits);
+
     std::uint64_t ticks_held() const { return ticks_held_.load(std::memory_order_relaxed); }
     // The position in its `sources` of the source symbol `index` publishes now.
     std::size_t active_source(std::size_t index) const { return failover_.active(index); }

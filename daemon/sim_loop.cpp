@@ -1,5 +1,7 @@
 #include "daemon/sim_loop.hpp"
 
+#include <stdexcept>
+
 #include "tickerd/normaliser.hpp"
 
 namespace tickerd {
@@ -15,8 +17,11 @@ sim_loop::sim_loop(net::any_io_executor ex, const provider_config& provider, std
       store_(store),
       rng_(static_cast<std::minstd_rand::result_type>(provider.seed)) {
     for (const std::size_t i : symbols_) {
-        const symbol_config& sym = store_.symbols()[i];
-        walks_.emplace_back(provider_.seed, sym.id, sym.start_price.value_or(decimal::from_int(100)), sym.precision);
+        const auto sym = store_.symbol(i);
+        if (!sym) throw std::logic_error("sim_loop: symbol slot not configured");
+        walks_.emplace_back(provider_.seed, sym->id, sym->start_price.value_or(decimal::from_int(100)), sym->precision);
+        // After a reload the walk goes on from the price already published.
+        if (const auto cur = store_.get(i)) walks_.back().resume(cur->q.price);
     }
 }
 
@@ -47,12 +52,15 @@ void sim_loop::tick() {
     std::bernoulli_distribution moves(0.6);
     for (std::size_t k = 0; k < symbols_.size(); ++k) {
         const std::size_t index = symbols_[k];
-        const bool first = !store_.get(index);
+        const auto cur = store_.get(index);
+        const bool first = !cur;
         if (!first && !moves(rng_)) {
-            store_.apply(store_.get(index)->q, now);  // confirms freshness, publishes nothing
+            store_.apply(cur->q, now);  // confirms freshness, publishes nothing
             continue;
         }
-        const symbol_config& sym = store_.symbols()[index];
+        const auto symp = store_.symbol(index);
+        if (!symp) continue;  // removed by a reload; this loop is being stopped
+        const symbol_config& sym = *symp;
         raw_quote raw;
         raw.price = first ? walks_[k].current() : walks_[k].next();
         raw.reference = walks_[k].start();

@@ -7,39 +7,98 @@
 namespace tickerd {
 
 snapshot_store::snapshot_store(std::vector<symbol_config> symbols, std::uint64_t first_seq)
-    : symbols_(std::move(symbols)), entries_(symbols_.size()), seq_(first_seq) {}
+    : entries_(symbols.size()), seq_(first_seq) {
+    auto lay = std::make_shared<symbol_layout>();
+    lay->seq = first_seq;
+    for (auto& sym : symbols) {
+        lay->order.push_back(lay->slots.size());
+        lay->slots.push_back(std::make_shared<const symbol_config>(std::move(sym)));
+        lay->active.push_back(true);
+    }
+    layout_ = std::move(lay);
+}
 
 void snapshot_store::on_change(change_listener listener) {
     const std::scoped_lock lk(mu_);
     listener_ = std::move(listener);
 }
 
-std::optional<std::size_t> snapshot_store::index_of(std::string_view id) const {
-    for (std::size_t i = 0; i < symbols_.size(); ++i) {
-        if (symbols_[i].id == id) return i;
+std::optional<std::size_t> snapshot_store::index_of_locked(std::string_view id) const {
+    for (const std::size_t i : layout_->order) {
+        if (layout_->slots[i]->id == id) return i;
     }
     return std::nullopt;
+}
+
+std::optional<std::size_t> snapshot_store::index_of(std::string_view id) const {
+    const std::scoped_lock lk(mu_);
+    return index_of_locked(id);
+}
+
+std::shared_ptr<const symbol_layout> snapshot_store::layout() const {
+    const std::scoped_lock lk(mu_);
+    return layout_;
+}
+
+std::shared_ptr<const symbol_config> snapshot_store::symbol(std::size_t index) const {
+    const std::scoped_lock lk(mu_);
+    if (layout_->find(index) == nullptr) return nullptr;
+    return layout_->slots[index];
+}
+
+snapshot_store::reconfigure_result snapshot_store::reconfigure(const std::vector<symbol_config>& symbols) {
+    // Taken like apply(): no notification of the old layout interleaves with the switch.
+    const std::scoped_lock notify_lk(notify_mu_);
+    const std::scoped_lock lk(mu_);
+    reconfigure_result out;
+    auto lay = std::make_shared<symbol_layout>();
+    lay->version = layout_->version + 1;
+    lay->slots = layout_->slots;
+    lay->active.assign(lay->slots.size(), false);
+    for (const auto& sym : symbols) {
+        std::size_t slot = lay->slots.size();
+        if (const auto kept = index_of_locked(sym.id)) {
+            slot = *kept;
+            lay->slots[slot] = std::make_shared<const symbol_config>(sym);
+        } else {
+            lay->slots.push_back(std::make_shared<const symbol_config>(sym));
+            lay->active.push_back(false);
+            entries_.emplace_back();
+            out.added.push_back(sym.id);
+        }
+        lay->active[slot] = true;
+        lay->order.push_back(slot);
+    }
+    for (const std::size_t i : layout_->order) {
+        if (lay->active[i]) continue;
+        out.removed.push_back(layout_->slots[i]->id);
+        out.removed_slots.push_back(i);
+        entries_[i] = entry{};
+    }
+    lay->seq = ++seq_;
+    layout_ = lay;
+    out.layout = std::move(lay);
+    return out;
 }
 
 quote_change snapshot_store::publish_locked(std::size_t index, quote q, time_point now) {
     (void)now;
     q.seq = ++seq_;
     auto pub = std::make_shared<published_quote>();
-    pub->json = std::make_shared<const std::string>(encode_quote(symbols_[index], q));
+    pub->json = std::make_shared<const std::string>(encode_quote(*layout_->slots[index], q));
     pub->q = std::move(q);
     std::shared_ptr<const published_quote> cpub = std::move(pub);
     entries_[index].current = cpub;
     quote_change ch;
     ch.seq = seq_;
     ch.index = index;
+    ch.layout = layout_->version;
     ch.quote = cpub;
     ch.update_message = std::make_shared<const std::string>(encode_update(seq_, {cpub}));
     return ch;
 }
 
 std::optional<quote_change> snapshot_store::apply(quote q, time_point now) {
-    const auto idx = index_of(q.symbol);
-    if (!idx) return std::nullopt;
     q.stale = false;
     // notify_mu_ keeps notifications in seq order without holding mu_ while calling out.
     const std::scoped_lock notify_lk(notify_mu_);
@@ -47,6 +106,8 @@ std::optional<quote_change> snapshot_store::apply(quote q, time_point now) {
     change_listener listener;
     {
         const std::scoped_lock lk(mu_);
+        const auto idx = index_of_locked(q.symbol);
+        if (!idx) return std::nullopt;  // unknown, or removed by a reload while this quote was on its way
         entry& e = entries_[*idx];
         e.last_confirmed = now;
         if (e.current && same_content(e.current->q, q)) return std::nullopt;
@@ -57,17 +118,19 @@ std::optional<quote_change> snapshot_store::apply(quote q, time_point now) {
     return change;
 }
 
-std::vector<quote_change> snapshot_store::expire(time_point now, const std::function<bool(std::size_t)>& resting) {
+std::vector<quote_change> snapshot_store::expire(time_point now,
+                                                 const std::function<bool(const symbol_config&)>& resting) {
     const std::scoped_lock notify_lk(notify_mu_);
     std::vector<quote_change> changes;
     change_listener listener;
     {
         const std::scoped_lock lk(mu_);
-        for (std::size_t i = 0; i < entries_.size(); ++i) {
+        for (const std::size_t i : layout_->order) {
             entry& e = entries_[i];
             if (!e.current || e.current->q.stale) continue;
-            if (now - e.last_confirmed <= symbols_[i].max_age) continue;
-            if (resting && resting(i)) continue;
+            const symbol_config& sym = *layout_->slots[i];
+            if (now - e.last_confirmed <= sym.max_age) continue;
+            if (resting && resting(sym)) continue;
             quote q = e.current->q;
             q.stale = true;
             changes.push_back(publish_locked(i, std::move(q), now));
@@ -89,7 +152,7 @@ snapshot_store::view snapshot_store::snapshot(const std::vector<std::size_t>& wa
     view v;
     const std::scoped_lock lk(mu_);
     v.seq = seq_;
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
+    for (const std::size_t i : layout_->order) {
         if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), i) == wanted.end()) continue;
         const auto& cur = entries_[i].current;
         if (!cur || cur->q.seq <= since) continue;
@@ -106,10 +169,11 @@ std::shared_ptr<const published_quote> snapshot_store::get(std::size_t index) co
 std::vector<symbol_status> snapshot_store::status() const {
     std::vector<symbol_status> out;
     const std::scoped_lock lk(mu_);
-    out.reserve(entries_.size());
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
+    out.reserve(layout_->order.size());
+    for (const std::size_t i : layout_->order) {
         symbol_status s;
-        s.id = symbols_[i].id;
+        s.id = layout_->slots[i]->id;
+        s.slot = i;
         if (const auto& cur = entries_[i].current) {
             s.has_quote = true;
             s.stale = cur->q.stale;

@@ -13,6 +13,12 @@ source_failover::source_failover(const std::vector<symbol_config>& symbols) {
     }
 }
 
+void source_failover::reset(const std::vector<symbol_config>& symbols) {
+    source_failover fresh(symbols);
+    const std::scoped_lock lk(mu_);
+    symbols_ = std::move(fresh.symbols_);
+}
+
 bool source_failover::healthy(const symbol_state& s, std::size_t rank) const {
     const auto& h = s.sources[rank];
     return h.successes > 0 && h.failures == 0;

@@ -30,6 +30,8 @@ public:
     // A failed poll or a rejected quote from that source.
     std::optional<source_switch> on_failure(std::size_t index, std::size_t rank);
     std::size_t active(std::size_t index) const;
+    // A reload: every symbol starts afresh on its most preferred source.
+    void reset(const std::vector<symbol_config>& symbols);
 
 private:
     struct source_health {

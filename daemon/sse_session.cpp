@@ -25,7 +25,7 @@ public:
         : stream_(std::move(socket)),
           state_(state),
           heartbeat_(stream_.get_executor()),
-          subscription_(state.store.symbols().size(), what.symbols),
+          subscription_(state.store.layout()->active, what.symbols),
           since_(what.since) {}
 
     ~sse_session() override { state_.clients.leave(this); }
@@ -39,6 +39,7 @@ public:
             "Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: ETag\r\n\r\nretry: 2000\n\n",
             version == 10 ? 0 : 1, TICKERD_VERSION);
         enqueue(std::move(head), nullptr);
+        sync_layout(false);  // a reload since this session was made: the snapshot shows the new symbols
         const auto view = state_.store.snapshot(subscription_.indexes(), since_);
         subscription_.snapshot_sent(subscription_.indexes(), view.seq);
         send_event("snapshot", view.seq,
@@ -49,7 +50,11 @@ public:
 
     void deliver(const quote_change& change) override {
         net::post(stream_.get_executor(), [self = shared_from_this(), change] {
-            if (self->closing_ || !self->subscription_.accept(change)) return;
+            if (self->closing_) return;
+            if (change.layout > self->layout_version_ || !self->subscription_.knows(change.index)) {
+                self->sync_layout(true);
+            }
+            if (!self->subscription_.accept(change)) return;
             self->send_event("update", change.seq, change.update_message);
         });
     }
@@ -59,8 +64,37 @@ public:
     }
 
     stream_transport transport() const override { return stream_transport::sse; }
+    void layout_changed() override {
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            if (!self->closing_) self->sync_layout(true);
+        });
+    }
 
 private:
+    // Remaps the subscription to the store's current symbols (after a reload);
+    // with `announce`, sends "removed" and the held quotes of newly followed symbols.
+    void sync_layout(bool announce) {
+        const auto lay = state_.store.layout();
+        if (lay->version == layout_version_) return;
+        layout_version_ = lay->version;
+        const layout_delta delta = subscription_.relayout(lay->active);
+        if (!announce) return;
+        if (!delta.removed.empty()) {
+            std::vector<std::string> ids;
+            for (const std::size_t i : delta.removed) ids.push_back(lay->slots[i]->id);
+            subscription_.sent(lay->seq);
+            send_event("removed", lay->seq, std::make_shared<const std::string>(encode_removed(lay->seq, ids)));
+        }
+        if (!delta.added.empty()) {
+            const auto view = state_.store.snapshot(delta.added);
+            subscription_.snapshot_sent(delta.added, view.seq);
+            if (!view.quotes.empty()) {
+                send_event("update", view.seq,
+                           std::make_shared<const std::string>(encode_update(view.seq, view.quotes)));
+            }
+        }
+    }
+
     struct frame {
         std::string prefix;  // "event: update\nid: N\ndata: " or raw bytes
         shared_text body;    // the shared message; may be null
@@ -138,6 +172,7 @@ private:
     server_state& state_;
     net::steady_timer heartbeat_;
     stream_subscription subscription_;
+    std::uint64_t layout_version_ = 0;  // of the symbol_layout subscription_ is mapped to
     std::uint64_t since_ = 0;
     std::deque<frame> queue_;
     std::array<char, 256> scratch_{};

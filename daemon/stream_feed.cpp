@@ -267,7 +267,9 @@ private:
         const time_point now = now_ms();
         bool any_accepted = false;
         for (const auto [index, rank] : symbols_) {
-            const symbol_config& sym = store_.symbols()[index];
+            const auto symp = store_.symbol(index);
+            if (!symp) continue;  // removed by a reload; this feed is being stopped
+            const symbol_config& sym = *symp;
             std::optional<decimal> previous_ref;
             if (auto cur = store_.get(index)) previous_ref = cur->q.ref_price;
             auto q = normalise(t.quote, sym, provider_.name, reference_kind::open_24h, previous_ref, now);

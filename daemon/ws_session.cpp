@@ -29,7 +29,7 @@ public:
         : ws_(std::move(socket)),
           state_(state),
           heartbeat_(ws_.get_executor()),
-          subscription_(state.store.symbols().size(), what.symbols),
+          subscription_(state.store.layout()->active, what.symbols),
           since_(what.since) {}
 
     ~ws_session() override { state_.clients.leave(this); }
@@ -58,6 +58,11 @@ public:
     }
 
     stream_transport transport() const override { return stream_transport::websocket; }
+    void layout_changed() override {
+        net::post(ws_.get_executor(), [self = shared_from_this()] {
+            if (!self->closing_) self->sync_layout(true);
+        });
+    }
 
 private:
     void on_accept(beast::error_code ec) {
@@ -65,6 +70,7 @@ private:
         state_.clients.join(shared_from_this());
         // Joined first, then the snapshot: a change that races with it arrives
         // afterwards and is dropped by seq if the snapshot already holds it.
+        sync_layout(false);  // a reload since this session was made: the snapshot shows the new symbols
         send_snapshot(subscription_.indexes(), since_);
         do_read();
         arm_heartbeat();
@@ -80,8 +86,32 @@ private:
         send(std::make_shared<const std::string>(encode_stream_snapshot(view.seq, since, view.quotes)));
     }
 
+    // Remaps the subscription to the store's current symbols (after a reload).
+    // `announce`: tell the client: "removed" for subscribed symbols that are
+    // gone, and the quotes the store already holds for symbols it now follows.
+    void sync_layout(bool announce) {
+        const auto lay = state_.store.layout();
+        if (lay->version == layout_version_) return;
+        layout_version_ = lay->version;
+        const layout_delta delta = subscription_.relayout(lay->active);
+        if (!announce) return;
+        if (!delta.removed.empty()) {
+            std::vector<std::string> ids;
+            for (const std::size_t i : delta.removed) ids.push_back(lay->slots[i]->id);
+            subscription_.sent(lay->seq);
+            send(std::make_shared<const std::string>(encode_removed(lay->seq, ids)));
+        }
+        if (!delta.added.empty()) {
+            const auto view = state_.store.snapshot(delta.added);
+            subscription_.snapshot_sent(delta.added, view.seq);
+            if (!view.quotes.empty()) send(std::make_shared<const std::string>(encode_update(view.seq, view.quotes)));
+        }
+    }
+
     void on_change(const quote_change& change) {
-        if (closing_ || !subscription_.accept(change)) return;
+        if (closing_) return;
+        if (change.layout > layout_version_ || !subscription_.knows(change.index)) sync_layout(true);
+        if (!subscription_.accept(change)) return;
         send(change.update_message);
     }
 
@@ -135,6 +165,7 @@ private:
     void handle_message(const std::string& text) {
         auto msg = parse_client_message(text);
         if (!msg) return send(std::make_shared<const std::string>(encode_stream_error("bad_request", msg.error())));
+        sync_layout(true);  // slots from select_symbols are in the store's current layout
         auto sel = select_symbols(state_.store, msg->symbols);
         if (!sel.unknown.empty()) {
             return send(std::make_shared<const std::string>(
@@ -191,6 +222,7 @@ private:
     beast::flat_buffer buffer_;
     std::deque<shared_text> queue_;
     stream_subscription subscription_;
+    std::uint64_t layout_version_ = 0;  // of the symbol_layout subscription_ is mapped to
     std::uint64_t since_ = 0;
     std::chrono::steady_clock::time_point last_send_ = std::chrono::steady_clock::now();
     std::optional<std::pair<websocket::close_code, const char*>> pending_close_;

@@ -79,6 +79,7 @@ TEST_CASE("stream messages carry seq, since and the shared quote text", "[protoc
     CHECK(encode_stream_snapshot(9, 0, quotes) == R"({"type":"snapshot","seq":9,"quotes":[{"symbol":"X"}]})");
     CHECK(encode_stream_snapshot(9, 5, {}) == R"({"type":"snapshot","seq":9,"since":5,"quotes":[]})");
     CHECK(encode_heartbeat(3) == R"({"type":"heartbeat","seq":3})");
+    CHECK(encode_removed(7, {"NVDA", "A\"B"}) == R"({"type":"removed","seq":7,"symbols":["NVDA","A\"B"]})");
     CHECK(encode_stream_error("bad_request", "x\"y") == R"({"type":"error","code":"bad_request","message":"x\"y"})");
     CHECK(encode_http_snapshot(4, time_point(std::chrono::milliseconds(0)), quotes) ==
           R"({"seq":4,"generated_at":"1970-01-01T00:00:00.000Z","quotes":[{"symbol":"X"}]})");

@@ -125,3 +125,77 @@ TEST_CASE("notifications arrive in seq order under concurrent writers", "[store]
     REQUIRE(seen.size() == 1000);
     for (std::size_t i = 1; i < seen.size(); ++i) REQUIRE(seen[i] == seen[i - 1] + 1);
 }
+
+TEST_CASE("reconfigure keeps the slots and quotes of kept symbols, drops removed ones and appends added ones",
+          "[store][reload]") {
+    snapshot_store store(two_symbols(), 100);
+    store.apply(make("NVDA", "101", t0), t0);  // 101
+    store.apply(make("BTC", "99", t0), t0);    // 102
+    REQUIRE(store.layout()->version == 0);
+
+    // BTC stays (first now, with a new max_age), NVDA goes, ETH comes.
+    auto syms = two_symbols();
+    symbol_config btc = syms[1];
+    btc.max_age = milliseconds(9000);
+    symbol_config eth = syms[1];
+    eth.id = "ETH";
+    const auto r = store.reconfigure({btc, eth});
+    CHECK(r.added == std::vector<std::string>{"ETH"});
+    CHECK(r.removed == std::vector<std::string>{"NVDA"});
+    CHECK(r.removed_slots == std::vector<std::size_t>{0});
+    const auto& lay = *r.layout;
+    CHECK(lay.version == 1);
+    CHECK(lay.seq == 103);
+    CHECK(store.seq() == 103);  // a new seq: cached snapshots and ETags change
+    CHECK(lay.slots.size() == 3);
+    CHECK(lay.active == std::vector<bool>{false, true, true});
+    CHECK(lay.order == std::vector<std::size_t>{1, 2});
+    CHECK(lay.find(0) == nullptr);
+    REQUIRE(lay.find(1) != nullptr);
+    CHECK(lay.find(1)->max_age == milliseconds(9000));
+
+    CHECK(store.index_of("NVDA") == std::nullopt);
+    CHECK(store.index_of("BTC") == std::size_t{1});
+    CHECK(store.index_of("ETH") == std::size_t{2});
+    CHECK(store.symbol(0) == nullptr);
+    CHECK(store.get(0) == nullptr);
+    REQUIRE(store.get(1));
+    CHECK(store.get(1)->q.seq == 102);  // BTC's quote is kept as it was
+
+    // The snapshot lists configured symbols with data, in the new config order.
+    auto all = store.snapshot();
+    REQUIRE(all.quotes.size() == 1);
+    CHECK(all.quotes[0]->q.symbol == "BTC");
+    CHECK(store.status().size() == 2);
+    CHECK(store.status()[0].id == "BTC");
+    CHECK(store.status()[1].id == "ETH");
+
+    // A quote for the removed symbol (a feed being stopped) is dropped; the new one publishes in its slot.
+    CHECK_FALSE(store.apply(make("NVDA", "102", t0), t0));
+    auto c = store.apply(make("ETH", "3000", t0), t0);
+    REQUIRE(c);
+    CHECK(c->index == 2);
+    CHECK(c->layout == 1);
+    CHECK(c->seq == 104);
+
+    // A symbol removed and added again gets a fresh slot; slots are never reused.
+    const auto again = store.reconfigure(two_symbols());
+    CHECK(again.added == std::vector<std::string>{"NVDA"});
+    CHECK(again.removed == std::vector<std::string>{"ETH"});
+    CHECK(store.index_of("NVDA") == std::size_t{3});
+    CHECK(again.layout->order == std::vector<std::size_t>{3, 1});
+    CHECK(again.layout->version == 2);
+}
+
+TEST_CASE("expire skips removed symbols and uses each symbol's current max_age", "[store][reload]") {
+    snapshot_store store(two_symbols(), 0);
+    store.apply(make("NVDA", "101", t0), t0);
+    store.apply(make("BTC", "99", t0), t0);
+    auto btc = two_symbols()[1];
+    btc.max_age = milliseconds(500);
+    store.reconfigure({btc});
+    const auto changes = store.expire(t0 + milliseconds(800));
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].index == 1);
+    CHECK(changes[0].quote->q.symbol == "BTC");
+}

@@ -45,3 +45,39 @@ TEST_CASE("add reports only new symbols, remove stops updates", "[subscription]"
     CHECK_FALSE(s.accept(change(0, 1)));
     CHECK(s.accept(change(2, 1)));
 }
+
+TEST_CASE("relayout drops removed symbols and reports the subscribed ones", "[subscription][reload]") {
+    stream_subscription only(std::vector<bool>{true, true, true}, {0, 2});
+    only.snapshot_sent({0, 2}, 10);
+    const auto d = only.relayout({true, true, false});
+    CHECK(d.removed == std::vector<std::size_t>{2});
+    CHECK(d.added.empty());
+    CHECK(only.indexes() == std::vector<std::size_t>{0});
+    CHECK_FALSE(only.accept(change(2, 11)));
+    CHECK(only.accept(change(0, 11)));
+    // Removing a symbol the client did not subscribe to reports nothing; a second relayout reports nothing again.
+    CHECK(only.relayout({true, false, false}).removed.empty());
+    CHECK(only.relayout({true, false, false}).removed.empty());
+}
+
+TEST_CASE("a client that follows all symbols is subscribed to added ones, a client with a list is not",
+          "[subscription][reload]") {
+    stream_subscription all(std::vector<bool>{true, false, true}, {});
+    CHECK(all.indexes() == std::vector<std::size_t>{0, 2});  // slot 1 was removed before it connected
+    CHECK_FALSE(all.knows(3));
+    const auto d = all.relayout({true, false, false, true});
+    CHECK(d.removed == std::vector<std::size_t>{2});
+    CHECK(d.added == std::vector<std::size_t>{3});
+    CHECK(all.knows(3));
+    CHECK(all.indexes() == std::vector<std::size_t>{0, 3});
+    CHECK(all.accept(change(3, 5)));
+
+    stream_subscription list(std::vector<bool>{true, true}, {0});
+    const auto l = list.relayout({true, true, true});
+    CHECK(l.added.empty());
+    CHECK(list.indexes() == std::vector<std::size_t>{0});
+    CHECK_FALSE(list.accept(change(2, 5)));
+    // It may subscribe to the new symbol by name.
+    CHECK(list.add({2}) == std::vector<std::size_t>{2});
+    CHECK(list.accept(change(2, 6)));
+}

@@ -341,6 +341,15 @@ export function mountTicker(element, options = {}) {
       arrange(quotes);
     },
     onUpdate: onQuotes,
+    onRemoved: (symbols) => {
+      for (const symbol of symbols) {
+        items.get(symbol)?.li.remove();
+        items.delete(symbol);
+        dirty.delete(symbol);
+      }
+      arrange();
+      checkOverflow(true); // the marquee's second copy must lose them too
+    },
   });
 
   const ages = setInterval(() => { for (const it of items.values()) if (it.q) { describe(it); if (scrolling) syncClone(it.li); } }, 10e3);

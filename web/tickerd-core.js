@@ -38,7 +38,10 @@ export class QuoteBook {
    * /v1/snapshot body (pass type "snapshot").
    * `replace` (for the first snapshot of a connection made without `since`):
    * the snapshot is the whole truth, quotes it leaves out are dropped.
-   * Anything else merges quote by quote by seq.
+   * Anything else merges quote by quote by seq. A "removed" message (the
+   * daemon's config was reloaded without these symbols) drops them, from the
+   * quotes and from an explicit subscription list, so a reconnect does not ask
+   * for ids the daemon no longer knows.
    * Returns {changed: Quote[], removed: string[], resync: bool}; resync means
    * the server is behind the seq we resumed from (e.g. another daemon): the
    * caller should reconnect without `since`.
@@ -67,6 +70,14 @@ export class QuoteBook {
     }
     if (msg.type === "snapshot" || msg.type === "update") {
       for (const q of quotes) if (this.put(q)) out.changed.push(q);
+    }
+    if (msg.type === "removed" && Array.isArray(msg.symbols)) {
+      for (const symbol of msg.symbols) {
+        if (typeof symbol !== "string") continue;
+        const had = this.quotes.delete(symbol);
+        const listed = this.symbols !== null && this.symbols.delete(symbol);
+        if (had || listed) out.removed.push(symbol);
+      }
     }
     if (seq !== null && seq > this.seq && msg.type !== "error") this.seq = seq;
     return out;

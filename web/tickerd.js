@@ -16,7 +16,8 @@ const TRANSPORTS = ["ws", "sse", "poll"];
 /**
  * Options (all optional): url (daemon base, default the page's origin),
  * symbols (["NVDA", …] or "NVDA,BTC"; default all), onSnapshot(allQuotes, info),
- * onUpdate(changedQuotes, info), onStatus({state, transport, attempt, error, retryInMs}),
+ * onUpdate(changedQuotes, info), onRemoved(symbolIds, info) (a config reload
+ * removed them from the daemon), onStatus({state, transport, attempt, error, retryInMs}),
  * onError(text), transports (default ["ws", "sse", "poll"]), heartbeatMs 15000,
  * pollMs 3000, upgradeMs 60000 (retry a better transport), baseMs 500 / maxMs 30000.
  * Returns {close, quotes, quote(id), subscribe(ids), unsubscribe(ids), setSymbols, status, seq}.
@@ -79,7 +80,7 @@ export function connect(options = {}) {
 
   function openSse(c, h, url) {
     const es = new EventSource(url);
-    for (const type of ["snapshot", "update", "heartbeat", "message"]) {
+    for (const type of ["snapshot", "update", "heartbeat", "removed", "message"]) {
       es.addEventListener(type, (ev) => parse(ev.data, h));
     }
     // Reconnect ourselves (back-off, fresh ?since=), not EventSource's way.
@@ -171,6 +172,10 @@ export function connect(options = {}) {
       setStatus("open");
     }
     const info = { seq: book.seq, since: msg.since ?? null, removed: r.removed, transport: c.kind };
+    if (msg.type === "removed") {
+      if (r.removed.length) o.onRemoved?.(r.removed, info);
+      return;
+    }
     if (isSnap && (c.kind !== "poll" || first || r.removed.length)) o.onSnapshot?.(book.list(), { ...info, changed: r.changed });
     else if (r.changed.length) o.onUpdate?.(r.changed, info);
   }

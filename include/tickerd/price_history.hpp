@@ -25,6 +25,10 @@ public:
     // Points of the last `window` before `now`, oldest first.
     std::vector<history_point> points(std::size_t index, std::chrono::milliseconds window, time_point now) const;
     const history_config& config() const { return cfg_; }
+    // A reload: room for `symbols` slots (never shrinks); the series of
+    // `removed` slots are dropped. Kept symbols keep theirs.
+    void reconfigure(std::size_t symbols, const std::vector<std::size_t>& removed);
+    bool empty(std::size_t index) const;
 
 private:
     history_config cfg_;

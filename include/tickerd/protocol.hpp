@@ -35,6 +35,9 @@ std::string encode_stream_snapshot(std::uint64_t seq, std::uint64_t since, const
 std::string encode_http_snapshot(std::uint64_t seq, time_point generated_at, const quote_list& quotes);
 // {"type":"heartbeat","seq":N}
 std::string encode_heartbeat(std::uint64_t seq);
+// {"type":"removed","seq":N,"symbols":["X",…]}: a reload removed these
+// subscribed symbols; the client is no longer subscribed to them.
+std::string encode_removed(std::uint64_t seq, const std::vector<std::string>& symbols);
 // {"type":"error","code":…,"message":…}
 std::string encode_stream_error(std::string_view code, std::string_view message);
 // {"symbol":…,"window":…,"resolution_s":N,"points":[[t_ms,price],…]}

@@ -25,16 +25,36 @@ struct published_quote {
     shared_text json;
 };
 
+// The configured symbols. A symbol's slot (the `index` used by the store, the
+// price history, stream subscriptions and the feeds) is fixed for the life of the
+// process: a reload keeps the slot of every symbol whose id remains, a removed
+// symbol leaves an inactive slot that is never reused, and an added symbol gets
+// a new slot at the end. So an index never changes meaning, and a change that
+// races with a reload cannot be routed to the wrong symbol.
+struct symbol_layout {
+    std::uint64_t version = 0;  // 0 at start, +1 per reconfigure
+    std::uint64_t seq = 0;      // the store's seq when this layout took effect
+    std::vector<std::shared_ptr<const symbol_config>> slots;  // a removed symbol keeps its last config
+    std::vector<bool> active;                                 // per slot: configured now
+    std::vector<std::size_t> order;                           // active slots, in config order
+
+    const symbol_config* find(std::size_t slot) const {
+        return slot < slots.size() && active[slot] ? slots[slot].get() : nullptr;
+    }
+};
+
 // One change of one symbol: the new quote and the whole update message for it.
 struct quote_change {
     std::uint64_t seq = 0;
-    std::size_t index = 0;  // position of the symbol in config order
+    std::size_t index = 0;        // the symbol's slot (see symbol_layout)
+    std::uint64_t layout = 0;     // symbol_layout::version current when the change was made
     std::shared_ptr<const published_quote> quote;
     shared_text update_message;  // {"type":"update","seq":N,"quotes":[...]}
 };
 
 struct symbol_status {
     std::string id;
+    std::size_t slot = 0;  // see symbol_layout
     bool has_quote = false;
     bool stale = false;
     std::string source;
@@ -57,19 +77,36 @@ public:
     // one only refreshes its freshness: no new seq, nobody notified.
     std::optional<quote_change> apply(quote q, time_point now);
     // Marks quotes not confirmed within their max_age as stale; each is a change.
-    // Symbols for which `resting(index)` is true (their market is closed now, so
+    // Symbols for which `resting(config)` is true (their market is closed now, so
     // nobody trades) are skipped. The predicate is called under the store's lock.
-    std::vector<quote_change> expire(time_point now, const std::function<bool(std::size_t)>& resting = {});
+    std::vector<quote_change> expire(time_point now, const std::function<bool(const symbol_config&)>& resting = {});
 
     std::uint64_t seq() const;
+    // The slot of a configured symbol; nullopt for unknown and removed ids.
     std::optional<std::size_t> index_of(std::string_view id) const;
-    const std::vector<symbol_config>& symbols() const { return symbols_; }
+    // The symbols as configured now; a shared, immutable copy.
+    std::shared_ptr<const symbol_layout> layout() const;
+    // A configured symbol's config; null for a removed or unknown slot.
+    std::shared_ptr<const symbol_config> symbol(std::size_t index) const;
+
+    // A reload: the new symbols in config order. Symbols whose id remains keep
+    // their slot and quote (and take the new config); removed ones lose their
+    // quote; added ones get new, empty slots. Bumps seq (so cached snapshots and
+    // ETags change) and the layout version. Nobody is notified here: the caller
+    // tells the stream clients (hub::layout_changed).
+    struct reconfigure_result {
+        std::vector<std::string> added;    // ids
+        std::vector<std::string> removed;  // ids
+        std::vector<std::size_t> removed_slots;
+        std::shared_ptr<const symbol_layout> layout;
+    };
+    reconfigure_result reconfigure(const std::vector<symbol_config>& symbols);
 
     struct view {
         std::uint64_t seq = 0;
         std::vector<std::shared_ptr<const published_quote>> quotes;  // config order, only symbols with data
     };
-    // `wanted` (indexes, any order) empty = all symbols; since > 0 keeps quotes changed after it.
+    // `wanted` (slots, any order) empty = all configured symbols; since > 0 keeps quotes changed after it.
     view snapshot(const std::vector<std::size_t>& wanted = {}, std::uint64_t since = 0) const;
     std::shared_ptr<const published_quote> get(std::size_t index) const;
     std::vector<symbol_status> status() const;
@@ -81,7 +118,9 @@ private:
     };
     quote_change publish_locked(std::size_t index, quote q, time_point now);
 
-    const std::vector<symbol_config> symbols_;
+    std::optional<std::size_t> index_of_locked(std::string_view id) const;
+
+    std::shared_ptr<const symbol_layout> layout_;  // replaced whole by reconfigure, under mu_
     std::mutex notify_mu_;  // taken before mu_; serialises change notifications
     mutable std::mutex mu_;
     std::vector<entry> entries_;

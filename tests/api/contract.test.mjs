@@ -569,7 +569,7 @@ describe('documents', () => {
       assert.ok(fileSchema(file), `${file} compiles`);
     }
     for (const file of ['quote.json', 'stream-snapshot.json', 'stream-update.json', 'stream-heartbeat.json',
-      'stream-error.json', 'stream-message.json', 'client-message.json']) {
+      'stream-error.json', 'stream-removed.json', 'stream-message.json', 'client-message.json']) {
       assert.ok(schemaFiles[file], `docs/schemas/${file} exists`);
     }
     assert.equal(openapiSchemasError, null, `components.schemas: ${openapiSchemasError?.message}`);
@@ -1048,6 +1048,46 @@ describe('live daemon (quiet: prices turn stale, then nothing changes)', () => {
       const sseSnap = await e.inbox.next(WAIT_MS, 'the snapshot event');
       const sseBeat = await e.inbox.until((m) => m.event === 'heartbeat', 'a heartbeat event', HEARTBEAT_MS * 2 + WAIT_MS);
       assert.equal(sseBeat.json.seq, sseSnap.json.seq);
+      assertStreamMessages(s);
+      assertEvents(e);
+    } finally {
+      e.close();
+      closeStream(s);
+    }
+  });
+});
+
+// ===========================================================================
+// SIGHUP with the last demo symbol removed: the "removed" message on both streams.
+
+describe('live daemon (reload removes a symbol)', () => {
+  let d;
+  before(async () => {
+    d = await Daemon.start('reload', daemonConfig());
+  });
+  after(async () => {
+    if (d) await d.stop();
+  });
+
+  test('WebSocket and SSE clients get a schema-valid removed message', TEST, async () => {
+    const s = await openStream(d.port);
+    const e = await openEvents(d.port);
+    try {
+      await s.inbox.next(WAIT_MS, 'the snapshot');
+      await e.inbox.next(WAIT_MS, 'the snapshot event');
+      const gone = configIds.at(-1);
+      const text = daemonConfig();
+      const at = text.lastIndexOf('[[symbols]]');
+      const next = text.indexOf('\n[', at + 1);
+      writeFileSync(join(d.dir, 'tickerd.toml'), text.slice(0, at) + (next === -1 ? '' : text.slice(next)));
+      d.proc.kill('SIGHUP');
+      const m = await s.inbox.until((x) => x.data?.type === 'removed', 'a removed message');
+      assert.deepEqual(m.data.symbols, [gone]);
+      const ev = await e.inbox.until((x) => x.event === 'removed', 'a removed event');
+      assert.deepEqual(ev.json, m.data, 'the same message on both streams');
+      assert.equal(ev.id, String(m.data.seq));
+      const snap = assertDocumented(await d.get('/v1/snapshot'));
+      assert.ok(!snap.quotes.some((q) => q.symbol === gone), `${gone} gone from /v1/snapshot`);
       assertStreamMessages(s);
       assertEvents(e);
     } finally {

@@ -638,3 +638,23 @@ test('8. accessibility: a polite live region, and direction in text, not only co
     assert.match((await status.textContent()).trim(), /live/i, '#status has a text alternative for its coloured dot');
   });
 });
+
+// ---------------------------------------------------------------------------
+// 9. Config reload
+
+test('9. a config reload (SIGHUP) that removes a symbol drops it from the bar without a reconnect', TEST, async () => {
+  await withTicker('reload', {}, async ({ page, open, daemon, config }) => {
+    await open('/');
+    await waitForInitial(page);
+    await waitForBar(page, '#status open', (x) => x.state === 'open');
+    const start = config.indexOf('[[symbols]]\nid = "TSM"');
+    assert.ok(start >= 0, 'the TSM block in the config');
+    const end = config.indexOf('[[symbols]]', start + 1);
+    writeFileSync(join(daemon.dir, 'tickerd.toml'), config.slice(0, start) + config.slice(end));
+    daemon.proc.kill('SIGHUP');
+    const { state } = await waitForBar(page, 'TSM gone from the bar', (x) => !x.items.TSM);
+    assert.deepEqual(state.order, SYMBOLS.filter((s) => s !== 'TSM'), 'the other items stay, in order');
+    assert.equal(state.state, 'open');
+    assert.deepEqual(state.states.filter((s) => s === 'reconnecting'), [], 'no reconnect');
+  });
+});

@@ -115,6 +115,21 @@ describe("QuoteBook: snapshots and updates", () => {
     assert.deepEqual(held(book), { BTC: 6, TSM: 11 });
   });
 
+  test("a removed message drops the symbols from the quotes and from the subscription list", () => {
+    const book = new QuoteBook(["NVDA", "BTC", "TSM"]);
+    book.apply({ type: "snapshot", seq: 10, quotes: [q("NVDA", 5), q("BTC", 6)] }, { replace: true });
+    const r = book.apply({ type: "removed", seq: 12, symbols: ["BTC", "TSM", "ETH", 7] });
+    assert.deepEqual(r.removed, ["BTC", "TSM"], "held or listed ones; ETH was neither");
+    assert.deepEqual(held(book), { NVDA: 5 });
+    assert.deepEqual([...book.symbols], ["NVDA"]);
+    assert.equal(book.seq, 12);
+    const all = new QuoteBook();
+    all.apply({ type: "snapshot", seq: 10, quotes: [q("A", 1), q("B", 2)] }, { replace: true });
+    assert.deepEqual(all.apply({ type: "removed", seq: 11, symbols: ["B"] }).removed, ["B"]);
+    assert.equal(all.symbols, null, "following everything stays so");
+    assert.deepEqual(held(all), { A: 1 });
+  });
+
   test("setSymbols between 'everything' and a list", () => {
     const book = new QuoteBook();
     book.apply({ type: "snapshot", seq: 10, quotes: [q("A", 1), q("B", 2)] }, { replace: true });
@@ -330,6 +345,31 @@ describe("connect()", () => {
     feed.close();
     assert.equal(statuses.at(-1).state, "closed");
     assert.ok(FakeWebSocket.all[1].closed);
+  });
+
+  test("a removed message reaches onRemoved and later reconnects no longer ask for the symbol", () => {
+    const removed = [];
+    const updates = [];
+    const feed = open({ symbols: "NVDA,BTC", onRemoved: (ids) => removed.push(...ids), onUpdate: (qs) => updates.push(...qs) });
+    const ws = FakeWebSocket.all[0];
+    ws.open();
+    ws.msg({ type: "snapshot", seq: 100, quotes: [q("NVDA", 90), q("BTC", 100)] });
+    ws.msg({ type: "removed", seq: 102, symbols: ["BTC"] });
+    assert.deepEqual(removed, ["BTC"]);
+    assert.deepEqual(feed.quotes().map((x) => x.symbol), ["NVDA"]);
+    assert.equal(updates.length, 0);
+    ws.drop();
+    clock.tick(250);
+    assert.equal(FakeWebSocket.all[1].url, "ws://127.0.0.1:8080/v1/stream?symbols=NVDA&since=102");
+  });
+
+  test("SSE delivers removed events too", () => {
+    const removed = [];
+    open({ transports: ["sse"], onRemoved: (ids) => removed.push(...ids) });
+    const es = FakeEventSource.all[0];
+    es.emit("snapshot", { type: "snapshot", seq: 1, quotes: [q("A", 1)] });
+    es.emit("removed", { type: "removed", seq: 2, symbols: ["A"] });
+    assert.deepEqual(removed, ["A"]);
   });
 
   test("back-off grows while the daemon stays down, and resets after a message", () => {

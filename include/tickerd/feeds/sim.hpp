@@ -17,6 +17,8 @@ public:
     decimal current() const { return current_; }
     // One step; the result is positive and rounded to the symbol's precision.
     decimal next();
+    // Continues from `current` (a price published before a reload); start() stays.
+    void resume(decimal current) { current_ = current; }
 
 private:
     std::mt19937_64 rng_;

@@ -1,0 +1,58 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "daemon/reload_plan.hpp"
+
+using namespace tickerd;
+using namespace std::chrono_literals;
+
+namespace {
+
+config parse(const std::string& server, const std::string& extra = "") {
+    const std::string text = "log_level = \"info\"\n[server]\n" + server + R"(
+
+[[symbols]]
+id = "NVDA"
+class = "equity"
+currency = "USD"
+sources = ["yahoo:NVDA"]
+
+[providers.yahoo]
+base_url = "https://query1.finance.yahoo.com"
+)" + extra;
+    auto r = parse_config(text, "t.toml");
+    INFO(text);
+    if (!r.ok()) FAIL(r.error().what());
+    return std::move(*r);
+}
+
+}  // namespace
+
+TEST_CASE("a reload applies symbols and providers and keeps the start-only settings, naming each", "[reload]") {
+    const config running = parse("listen = \"127.0.0.1:8080\"\nthreads = 2");
+    config loaded = parse("listen = \"127.0.0.1:9090\"\nthreads = 4\nheartbeat_interval = \"3s\"",
+                          "[history]\nresolution = \"30s\"\n");
+    loaded.log_level = "debug";
+    loaded.providers.at("yahoo").interval = 1500ms;
+    loaded.symbols.push_back(loaded.symbols.front());
+    loaded.symbols.back().id = "AMD";
+
+    const reload_plan plan = plan_reload(running, loaded);
+    CHECK(plan.restart_needed == std::vector<std::string>{"server.listen", "server.threads", "server.heartbeat_interval",
+                                                          "history.resolution", "log_level"});
+    CHECK(plan.next.server.listen_port == 8080);
+    CHECK(plan.next.server.threads == 2);
+    CHECK(plan.next.server.heartbeat_interval == running.server.heartbeat_interval);
+    CHECK(plan.next.history.resolution == running.history.resolution);
+    CHECK(plan.next.log_level == "info");
+    // What a reload is for goes through.
+    CHECK(plan.next.providers.at("yahoo").interval == 1500ms);
+    REQUIRE(plan.next.symbols.size() == 2);
+    CHECK(plan.next.symbols[1].id == "AMD");
+}
+
+TEST_CASE("an unchanged config needs no restart", "[reload]") {
+    const config running = parse("listen = \"127.0.0.1:0\"");
+    CHECK(plan_reload(running, running).restart_needed.empty());
+}
