@@ -1,5 +1,6 @@
 #include "daemon/app.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -13,12 +14,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/day_reference_book.hpp"
 #include "daemon/hub.hpp"
 #include "daemon/listener.hpp"
 #include "daemon/poll_loop.hpp"
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/server_state.hpp"
 #include "daemon/sim_loop.hpp"
+#include "daemon/state_file.hpp"
+#include "daemon/state_saver.hpp"
 #include "daemon/quote_gate.hpp"
 #include "daemon/static_files.hpp"
 #include "daemon/stream_feed.hpp"
@@ -97,6 +101,52 @@ std::optional<std::string> read_api_key(const provider_config& p) {
     return key;
 }
 
+// State (issue 4): puts back what an earlier run saved, for symbols and sources
+// still configured: quotes (stale until a fresh poll), history, day references.
+void restore_state(const config& cfg, const saved_state& saved, snapshot_store& store, price_history& history,
+                   day_reference_book& day_refs, const std::string& from) {
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
+    std::vector<quote> quotes;
+    std::size_t histories = 0;
+    for (const saved_symbol& s : saved.symbols) {
+        const auto idx = store.index_of(s.id);
+        if (!idx) continue;  // no longer configured
+        if (s.last) quotes.push_back(*s.last);
+        if (!s.history.empty()) {
+            history.import_series(*idx, s.history, now);
+            ++histories;
+        }
+    }
+    const std::size_t restored = store.restore(quotes);
+    std::size_t refs = 0;
+    for (const saved_day_reference& d : saved.day_references) {
+        const bool used = std::any_of(cfg.symbols.begin(), cfg.symbols.end(), [&](const symbol_config& sym) {
+            return std::any_of(sym.sources.begin(), sym.sources.end(), [&](const source_ref& src) {
+                return src.provider + ":" + src.upstream_symbol == d.source;
+            });
+        });
+        if (!used) continue;
+        day_refs.restore(d);
+        ++refs;
+    }
+    spdlog::info("state: restored {} quotes (stale until a fresh poll), history of {} symbols, {} day references from {}",
+                 restored, histories, refs, from);
+}
+
+saved_state collect_state(const snapshot_store& store, const price_history& history, const day_reference_book& day_refs) {
+    saved_state s;
+    s.saved_at = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
+    for (std::size_t i = 0; i < store.symbols().size(); ++i) {
+        saved_symbol sym;
+        sym.id = store.symbols()[i].id;
+        if (auto cur = store.get(i)) sym.last = cur->q;
+        sym.history = history.export_series(i);
+        s.symbols.push_back(std::move(sym));
+    }
+    s.day_references = day_refs.entries();
+    return s;
+}
+
 }  // namespace
 
 int run_daemon(const config& cfg) {
@@ -122,6 +172,30 @@ int run_daemon(const config& cfg) {
     if (!web_error.empty()) spdlog::warn("{}", web_error);
     spdlog::info("serving {} static files from {}", web.size(), web_root);
     server_state state(cfg, store, clients, history, std::move(web));
+
+    // --- State (issue 4): load the saved state before anything is served. ---
+    day_reference_book day_refs;
+    std::optional<state_file> saved_state_file;
+    if (const auto dir = resolve_state_dir(cfg.server.state_dir); dir.empty()) {
+        spdlog::warn("state: no state directory (set server.state_dir, $STATE_DIRECTORY or $HOME): nothing is kept "
+                     "across restarts");
+    } else {
+        state_file f(dir);
+        if (const std::string err = f.prepare(); !err.empty()) {
+            spdlog::warn("state: {}: running without saved state", err);
+        } else {
+            if (auto saved = f.load()) restore_state(cfg, *saved, store, history, day_refs, f.path().string());
+            saved_state_file.emplace(std::move(f));
+        }
+    }
+    std::optional<state_saver> saver;
+    if (saved_state_file) {
+        saver.emplace(*saved_state_file, cfg.server.state_save_interval,
+                      [&store, &day_refs] { return store.seq() + day_refs.version(); },
+                      [&store, &history, &day_refs] { return collect_state(store, history, day_refs); });
+        saver->start();
+    }
+    // --- end state ---
     rate_limited_log upstream_log;
     poll_counters counters;
     quote_gate gate(cfg, store, upstream_log);
@@ -166,7 +240,7 @@ int run_daemon(const config& cfg) {
             api_key = *it->second;
         }
         auto loop = std::make_shared<poll_loop>(ioc.get_executor(), tls, *feed, cfg.providers.at(key.first), key.second,
-                                                indexes, store, gate, upstream_log, counters, api_key);
+                                                indexes, store, gate, upstream_log, counters, api_key, &day_refs);
         loop->start();
         loops.push_back(std::move(loop));
     }
@@ -210,6 +284,11 @@ int run_daemon(const config& cfg) {
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
+    // State (issue 4): the last save, once the io loop has stopped.
+    if (saver) {
+        saver->stop_and_save();
+        spdlog::info("state: kept in {}", saved_state_file->path().string());
+    }
     spdlog::info("stopped ({} polls ok, {} failed, {} quotes rejected)", counters.polls_ok.load(),
                  counters.polls_failed.load(), counters.quotes_rejected.load());
     return 0;

@@ -26,7 +26,15 @@ public:
     std::vector<history_point> points(std::size_t index, std::chrono::milliseconds window, time_point now) const;
     const history_config& config() const { return cfg_; }
 
+    // Every point held for a symbol, oldest first (for the state file).
+    std::vector<history_point> export_series(std::size_t index) const;
+    // Points saved by an earlier run, merged in as if recorded: put into this
+    // config's buckets, those older than the retention before `now` dropped.
+    void import_series(std::size_t index, const std::vector<history_point>& points, time_point now);
+
 private:
+    void record_locked(std::size_t index, time_point t, decimal price);
+
     history_config cfg_;
     mutable std::mutex mu_;
     std::vector<std::deque<history_point>> series_;
