@@ -270,3 +270,31 @@ TEST_CASE("each test daemon gets its own fresh state directory", "[integration][
     CHECK_THAT(b.log_text(), Catch::Contains("no saved state"));
     CHECK(http_get(b.port(), "/v1/quotes/NVDA").status == 404);
 }
+
+TEST_CASE("a restored quote stays stale while a big move is held by the bad-tick filter", "[integration][state]") {
+    yahoo_coinbase_market m;
+    yahoo(m, "100.00", "99.00");
+    scratch_dir state;
+    {
+        daemon_process d(config(m.up), with_state(state));
+        wait_quote(d, "NVDA", [](const json_doc& j) { return j.raw("/price") == "100.00"; });
+        REQUIRE(d.stop() == 0);
+    }
+    // +50% while the daemon was down: more than the 20% equity limit, so held for one poll.
+    yahoo(m, "150.00", "99.00");
+    daemon_process d(config(m.up), with_state(state));
+    bool old_price_fresh = false;
+    const bool confirmed = eventually(
+        [&] {
+            const auto r = http_get(d.port(), "/v1/quotes/NVDA");
+            if (r.status != 200) return false;
+            const json_doc q(r.body);
+            if (q.raw("/price") == "100.00" && !q.boolean("/stale")) old_price_fresh = true;
+            return q.raw("/price") == "150.00" && !q.boolean("/stale");
+        },
+        10s, 5ms);
+    INFO(d.log_tail());
+    CHECK(confirmed);
+    CHECK_FALSE(old_price_fresh);
+    CHECK_THAT(d.log_text(), Catch::Contains("held until confirmed"));
+}
