@@ -298,3 +298,68 @@ TEST_CASE("a restored quote stays stale while a big move is held by the bad-tick
     CHECK_FALSE(old_price_fresh);
     CHECK_THAT(d.log_text(), Catch::Contains("held until confirmed"));
 }
+
+namespace {
+
+std::string usd_vnd_config(const fake_upstream& up) {
+    return fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+state_save_interval = "100ms"
+
+[[symbols]]
+id = "USD/VND"
+class = "fx"
+currency = "VND"
+precision = 0
+sources = ["yahoo:VND=X", "openerapi:USD/VND"]
+failover_after = 2
+failback_after = 2
+max_age = "1h"
+
+[providers.yahoo]
+base_url = "{0}"
+interval = "100ms"
+max_backoff = "200ms"
+timeout = "1s"
+
+[providers.openerapi]
+base_url = "{0}"
+interval = "100ms"
+max_backoff = "200ms"
+timeout = "1s"
+)",
+                       up.base_url());
+}
+
+}  // namespace
+
+TEST_CASE("USD/VND fails over from Yahoo to openerapi with a previous-close reference", "[integration][state][openerapi]") {
+    yahoo_coinbase_market m;
+    const std::int64_t today = unix_now() / 86400 * 86400;
+    m.up.set_route("/v6/latest/USD", json_ok(openerapi_body("26230", today + 151)));
+    scratch_dir state;
+    SECTION("no previous-day rate yet: the reference Yahoo gave is kept") {
+        m.up.set_route(yahoo_path("VND=X"), json_ok(yahoo_chart_body("VND=X", "26300", "26000", "VND", unix_now() - 5,
+                                                                     today, today + 86400)));
+        daemon_process d(usd_vnd_config(m.up), with_state(state));
+        wait_quote(d, "USD/VND", [](const json_doc& j) { return j.str("/source") == "yahoo"; });
+        m.up.set_route(yahoo_path("VND=X"), with_status(500, "{}"));
+        const auto q = wait_quote(d, "USD/VND", [](const json_doc& j) { return j.str("/source") == "openerapi"; });
+        CHECK(q.raw("/price") == "26230");
+        CHECK(q.raw("/ref_price") == "26000");
+    }
+    SECTION("a saved previous-day rate is the reference") {
+        std::ofstream(state.path() / "snapshot.json") << fmt::format(
+            R"({{"version":1,"saved_at":0,"symbols":[],"day_references":[{{"source":"openerapi:USD/VND",)"
+            R"("latest":{{"rate":"26100","as_of":{}}},"previous":null}}]}})",
+            (today - 86400 + 151) * 1000);
+        m.up.set_route(yahoo_path("VND=X"), with_status(500, "{}"));
+        daemon_process d(usd_vnd_config(m.up), with_state(state));
+        CHECK_THAT(d.log_text(), Catch::Contains("1 day references"));
+        const auto q = wait_quote(d, "USD/VND", [](const json_doc& j) { return j.str("/source") == "openerapi"; });
+        CHECK(q.raw("/price") == "26230");
+        CHECK(q.raw("/ref_price") == "26100");
+        CHECK(q.raw("/change_pct") == "0.50");
+    }
+}
