@@ -46,6 +46,7 @@ void state_saver::run() {
 void state_saver::save_if_changed() {
     const std::uint64_t gen = generation_();
     if (gen == saved_generation_) return;
+    const auto started = std::chrono::steady_clock::now();
     const std::string text = serialise_state(collect_());
     if (const std::string err = file_.save(text); !err.empty()) {
         // Logged when it starts failing and when it recovers, not at every interval.
@@ -56,6 +57,8 @@ void state_saver::save_if_changed() {
     if (failing_) spdlog::info("state: saved again to {}", file_.path().string());
     failing_ = false;
     saved_generation_ = gen;
+    spdlog::debug("state: saved {} bytes in {} us", text.size(),
+                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
 }
 
 }  // namespace tickerd
