@@ -1,5 +1,7 @@
 #include "daemon/app.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <thread>
 
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/day_reference_book.hpp"
 #include "daemon/feed_set.hpp"
 #include "daemon/hub.hpp"
 #include "daemon/listener.hpp"
@@ -18,6 +21,8 @@
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/reloader.hpp"
 #include "daemon/server_state.hpp"
+#include "daemon/state_file.hpp"
+#include "daemon/state_saver.hpp"
 #include "daemon/quote_gate.hpp"
 #include "daemon/static_files.hpp"
 #include "daemon/systemd_notify.hpp"
@@ -72,6 +77,54 @@ void run_watchdog(const std::shared_ptr<net::steady_timer>& timer, std::chrono::
         if (!ec) run_watchdog(timer, period);
     });
 }
+
+// State (issue 4): puts back what an earlier run saved, for symbols and sources
+// still configured: quotes (stale until a fresh poll), history, day references.
+void restore_state(const config& cfg, const saved_state& saved, snapshot_store& store, price_history& history,
+                   day_reference_book& day_refs, const std::string& from) {
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
+    std::vector<quote> quotes;
+    std::size_t histories = 0;
+    for (const saved_symbol& s : saved.symbols) {
+        const auto idx = store.index_of(s.id);
+        if (!idx) continue;  // no longer configured
+        if (s.last) quotes.push_back(*s.last);
+        if (!s.history.empty()) {
+            history.import_series(*idx, s.history, now);
+            ++histories;
+        }
+    }
+    const std::size_t restored = store.restore(quotes);
+    std::size_t refs = 0;
+    for (const saved_day_reference& d : saved.day_references) {
+        const bool used = std::any_of(cfg.symbols.begin(), cfg.symbols.end(), [&](const symbol_config& sym) {
+            return std::any_of(sym.sources.begin(), sym.sources.end(), [&](const source_ref& src) {
+                return src.provider + ":" + src.upstream_symbol == d.source;
+            });
+        });
+        if (!used) continue;
+        day_refs.restore(d);
+        ++refs;
+    }
+    spdlog::info("state: restored {} quotes (stale until a fresh poll), history of {} symbols, {} day references from {}",
+                 restored, histories, refs, from);
+}
+
+saved_state collect_state(const snapshot_store& store, const price_history& history, const day_reference_book& day_refs) {
+    saved_state s;
+    s.saved_at = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
+    const auto layout = store.layout();
+    for (const std::size_t slot : layout->order) {
+        saved_symbol sym;
+        sym.id = layout->slots[slot]->id;
+        if (auto cur = store.get(slot)) sym.last = cur->q;
+        sym.history = history.export_series(slot);
+        s.symbols.push_back(std::move(sym));
+    }
+    s.day_references = day_refs.entries();
+    return s;
+}
+
 }  // namespace
 
 int run_daemon(const config& cfg) {
@@ -98,6 +151,30 @@ int run_daemon(const config& cfg) {
     spdlog::info("serving {} static files from {}", web.size(), web_root);
     metrics stats(TICKERD_VERSION);
     server_state state(cfg, store, clients, history, std::move(web), stats);
+
+    // --- State (issue 4): load the saved state before anything is served. ---
+    day_reference_book day_refs;
+    std::optional<state_file> saved_state_file;
+    if (const auto dir = resolve_state_dir(cfg.server.state_dir); dir.empty()) {
+        spdlog::warn("state: no state directory (set server.state_dir, $STATE_DIRECTORY or $HOME): nothing is kept "
+                     "across restarts");
+    } else {
+        state_file f(dir);
+        if (const std::string err = f.prepare(); !err.empty()) {
+            spdlog::warn("state: {}: running without saved state", err);
+        } else {
+            if (auto saved = f.load()) restore_state(cfg, *saved, store, history, day_refs, f.path().string());
+            saved_state_file.emplace(std::move(f));
+        }
+    }
+    std::optional<state_saver> saver;
+    if (saved_state_file) {
+        saver.emplace(*saved_state_file, cfg.server.state_save_interval,
+                      [&store, &day_refs] { return store.seq() + day_refs.version(); },
+                      [&store, &history, &day_refs] { return collect_state(store, history, day_refs); });
+        saver->start();
+    }
+    // --- end state ---
     rate_limited_log upstream_log;
     quote_gate gate(cfg, store, upstream_log, stats);
     state.active_source = [&gate](std::size_t index) { return gate.active_source(index); };
@@ -120,7 +197,7 @@ int run_daemon(const config& cfg) {
     // The feeds of the running config; SIGHUP replaces them (see reloader). Set up
     // before "listening on" is logged, so a SIGHUP from then on is always a reload.
     reloader live(ioc, std::make_shared<const config>(cfg), read_provider_keys(cfg),
-                  feed_deps{ioc.get_executor(), tls, store, gate, upstream_log, stats, history}, clients, state);
+                  feed_deps{ioc.get_executor(), tls, store, gate, upstream_log, stats, history, &day_refs}, clients, state);
     const auto ep = http->local_endpoint();
     const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
     spdlog::info("tickerd {} listening on http://{}:{} ({} symbols, {} io threads)", TICKERD_VERSION, host, ep.port(),
@@ -166,6 +243,11 @@ int run_daemon(const config& cfg) {
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
+    // State (issue 4): the last save, once the io loop has stopped.
+    if (saver) {
+        saver->stop_and_save();
+        spdlog::info("state: kept in {}", saved_state_file->path().string());
+    }
     const std::uint64_t upstream_ok = stats.requests_total(upstream_outcome::ok);
     spdlog::info("stopped ({} upstream requests ok, {} failed, {} quotes rejected)", upstream_ok,
                  stats.requests_total() - upstream_ok, stats.quotes_rejected_total());

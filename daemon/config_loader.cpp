@@ -21,6 +21,7 @@
 
 #include "tickerd/config.hpp"
 #include "tickerd/feed.hpp"
+#include "tickerd/feeds/openerapi.hpp"
 #include "tickerd/market_calendar.hpp"
 
 namespace tickerd {
@@ -360,7 +361,8 @@ private:
     static server_config server(const toml::table& t) {
         server_config s;
         check_keys(t, "server",
-                   {"listen", "threads", "ping_interval", "heartbeat_interval", "max_queued_messages", "web_root"});
+                   {"listen", "threads", "ping_interval", "heartbeat_interval", "max_queued_messages", "web_root", "state_dir",
+                    "state_save_interval"});
         if (const auto* n = t.get("listen")) parse_listen(*n, "server.listen", s);
         if (const auto* n = t.get("threads")) s.threads = static_cast<unsigned>(get_int(*n, "server.threads", 0, max_threads));
         if (const auto* n = t.get("ping_interval")) s.ping_interval = get_duration(*n, "server.ping_interval", true);
@@ -373,6 +375,15 @@ private:
             s.web_root = get_string(*n, "server.web_root");
             if (s.web_root.empty() || has_control_chars(s.web_root))
                 fail("server.web_root", "must be a directory path", n);
+        }
+        if (const auto* n = t.get("state_dir")) {
+            s.state_dir = get_string(*n, "server.state_dir");
+            if (s.state_dir.empty() || has_control_chars(s.state_dir))
+                fail("server.state_dir", "must be a directory path", n);
+        }
+        if (const auto* n = t.get("state_save_interval")) {
+            s.state_save_interval = get_duration(*n, "server.state_save_interval", true);
+            if (s.state_save_interval < milliseconds{100}) fail("server.state_save_interval", "must be at least 100ms", n);
         }
         return s;
     }
@@ -427,8 +438,13 @@ private:
                 fail(join(path, "api_key_file"), "must be a file path", n);
         }
 
+        // open.er-api publishes one rate a day: an hourly poll is plenty (its default), and its keyless URL is known.
+        const bool openerapi = name == "openerapi";
+        if (openerapi) p.interval = milliseconds{3'600'000};
         if (const auto* n = t.get("base_url")) {
             p.base_url = parse_base_url(*n, join(path, "base_url"), push);
+        } else if (openerapi) {
+            p.base_url = "https://open.er-api.com";
         } else if (!sim) {
             fail(join(path, "base_url"),
                  push ? "required: the upstream's URL, e.g. \"wss://ws-feed.exchange.coinbase.com\""
@@ -586,6 +602,9 @@ private:
             }
             if (!is_known_provider(ref.provider))
                 fail(k, fmt::format("unknown provider '{}'", ref.provider), &item);
+            if (ref.provider == "openerapi" && !feeds::split_openerapi_symbol(ref.upstream_symbol))
+                fail(k, fmt::format("\"{}\": openerapi symbols are BASE/QUOTE currency codes, e.g. \"openerapi:USD/VND\"", text),
+                     &item);
             if (!c.providers.contains(ref.provider))
                 fail(k,
                      fmt::format("provider '{}' is not configured: add [providers.{}]", ref.provider,

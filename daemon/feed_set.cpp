@@ -103,7 +103,7 @@ feed_set::feed_set(const config& cfg, const symbol_layout& layout, const provide
             api_key = *it->second;
         }
         auto loop = std::make_shared<poll_loop>(deps.ex, deps.tls, *feed, cfg.providers.at(key.first), key.second, fed,
-                                                deps.store, deps.gate, deps.log, deps.stats, api_key);
+                                                deps.store, deps.gate, deps.log, deps.stats, api_key, deps.day_refs);
         loop->start();
         loops_.push_back(std::move(loop));
     }

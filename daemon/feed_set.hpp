@@ -12,6 +12,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "daemon/day_reference_book.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/poll_loop.hpp"
 #include "daemon/quote_gate.hpp"
@@ -46,6 +47,7 @@ struct feed_deps {
     rate_limited_log& log;
     metrics& stats;
     price_history& history;
+    day_reference_book* day_refs = nullptr;  // for providers whose reference the daemon keeps (openerapi)
 };
 
 class feed_set {

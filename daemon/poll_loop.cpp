@@ -58,7 +58,7 @@ bool all_resting(const snapshot_store& store, const std::vector<fed_symbol>& sym
 poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll_feed& feed,
                      const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
                      snapshot_store& store, quote_gate& gate, rate_limited_log& log, metrics& stats,
-                     std::string api_key)
+                     std::string api_key, day_reference_book* day_references)
     : strand_(net::make_strand(ex)),
       timer_(strand_),
       feed_(feed),
@@ -76,6 +76,7 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
       gate_(gate),
       log_(log),
       stats_(stats.provider(provider.name)),
+      day_references_(day_references),
       rng_(std::random_device{}()) {}
 
 void poll_loop::start() {
@@ -141,6 +142,10 @@ void poll_loop::on_replies() {
     const time_point now = now_ms();
     auto parsed = feed_.parse(replies, upstream_symbol_, now);
     if (!parsed) return on_failure(parsed.error(), outcome_of(parsed.error().kind), std::nullopt);
+    if (feed_.daemon_day_reference && day_references_ != nullptr) {
+        // The day of a rate is the upstream's (time_last_update_unix), not the time we polled.
+        parsed->reference = day_references_->observe(label_, parsed->price, parsed->as_of.value_or(now));
+    }
     bool any_accepted = false;
     for (const auto [index, rank] : symbols_) {
         const auto symp = store_.symbol(index);

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "daemon/day_reference_book.hpp"
 #include "daemon/http_client.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/rate_limited_log.hpp"
@@ -33,7 +34,7 @@ public:
     poll_loop(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, const poll_feed& feed,
               const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
               snapshot_store& store, quote_gate& gate, rate_limited_log& log, metrics& stats,
-              std::string api_key = {});
+              std::string api_key = {}, day_reference_book* day_references = nullptr);
     void start();
     void stop();
     const std::string& label() const { return label_; }
@@ -62,6 +63,7 @@ private:
     rate_limited_log& log_;
     provider_metrics& stats_;
     std::chrono::steady_clock::time_point poll_started_{};
+    day_reference_book* day_references_;  // for feeds with daemon_day_reference
     std::vector<fetch_result> replies_;
     unsigned failures_ = 0;
     bool stopped_ = false;

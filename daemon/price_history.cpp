@@ -5,10 +5,14 @@ namespace tickerd {
 price_history::price_history(std::size_t symbols, history_config cfg) : cfg_(cfg), series_(symbols) {}
 
 void price_history::record(std::size_t index, time_point t, decimal price) {
+    const std::scoped_lock lk(mu_);
+    record_locked(index, t, price);
+}
+
+void price_history::record_locked(std::size_t index, time_point t, decimal price) {
     const auto res = cfg_.resolution.count();
     const auto ms = t.time_since_epoch().count();
     const time_point bucket{std::chrono::milliseconds((ms / res) * res)};
-    const std::scoped_lock lk(mu_);
     if (index >= series_.size()) return;
     auto& s = series_[index];
     if (!s.empty() && s.back().t == bucket) {
@@ -44,6 +48,21 @@ std::vector<history_point> price_history::points(std::size_t index, std::chrono:
         if (p.t >= from) out.push_back(p);
     }
     return out;
+}
+
+std::vector<history_point> price_history::export_series(std::size_t index) const {
+    const std::scoped_lock lk(mu_);
+    if (index >= series_.size()) return {};
+    return {series_[index].begin(), series_[index].end()};
+}
+
+void price_history::import_series(std::size_t index, const std::vector<history_point>& points, time_point now) {
+    const std::scoped_lock lk(mu_);
+    if (index >= series_.size()) return;
+    for (const auto& p : points) {
+        if (p.t < now - cfg_.retention || p.t > now) continue;
+        record_locked(index, p.t, p.price);
+    }
 }
 
 }  // namespace tickerd

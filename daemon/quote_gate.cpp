@@ -19,7 +19,10 @@ void quote_gate::accepted(std::size_t index, std::size_t rank, quote q, time_poi
             log_.failure(q.symbol + " bad tick",
                          fmt::format("{} from {} moves {}% from {}: held until confirmed", q.price.to_string(),
                                      q.source, percent_change(q.price, *last).to_string(2), last->to_string()));
-            store_.apply(current->q, now);  // the source is alive: the held price does not make it stale
+            // The source is alive: the held price does not make the quote stale. A quote
+            // that is stale already (restored from the state file, or after an outage)
+            // stays so: an old price must not look fresh because of an unconfirmed new one.
+            if (!current->q.stale) store_.apply(current->q, now);
             return;
         case bad_tick_filter::verdict::confirmed:
             spdlog::info("{}: move to {} confirmed", q.symbol, q.price.to_string());

@@ -15,6 +15,8 @@ reload_plan plan_reload(const config& running, config loaded) {
     if (a.heartbeat_interval != b.heartbeat_interval) keys.emplace_back("server.heartbeat_interval");
     if (a.max_queued_messages != b.max_queued_messages) keys.emplace_back("server.max_queued_messages");
     if (a.web_root != b.web_root) keys.emplace_back("server.web_root");
+    if (a.state_dir != b.state_dir) keys.emplace_back("server.state_dir");
+    if (a.state_save_interval != b.state_save_interval) keys.emplace_back("server.state_save_interval");
     // The price history's buckets are laid out at start.
     if (running.history.resolution != loaded.history.resolution) keys.emplace_back("history.resolution");
     if (running.history.retention != loaded.history.retention) keys.emplace_back("history.retention");

@@ -143,6 +143,25 @@ std::vector<quote_change> snapshot_store::expire(time_point now,
     return changes;
 }
 
+std::size_t snapshot_store::restore(const std::vector<quote>& saved) {
+    const std::scoped_lock notify_lk(notify_mu_);
+    const std::scoped_lock lk(mu_);
+    std::size_t restored = 0;
+    for (const quote& s : saved) {
+        const auto idx = index_of_locked(s.symbol);
+        if (!idx || entries_[*idx].current) continue;
+        quote q = s;
+        q.stale = true;
+        q.seq = seq_;
+        auto pub = std::make_shared<published_quote>();
+        pub->json = std::make_shared<const std::string>(encode_quote(*layout_->slots[*idx], q));
+        pub->q = std::move(q);
+        entries_[*idx].current = std::move(pub);
+        ++restored;
+    }
+    return restored;
+}
+
 std::uint64_t snapshot_store::seq() const {
     const std::scoped_lock lk(mu_);
     return seq_;

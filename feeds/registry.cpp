@@ -9,6 +9,7 @@
 #include "tickerd/feeds/coinbase.hpp"
 #include "tickerd/feeds/finnhub.hpp"
 #include "tickerd/feeds/kraken.hpp"
+#include "tickerd/feeds/openerapi.hpp"
 #include "tickerd/feeds/yahoo.hpp"
 
 namespace tickerd {
@@ -58,12 +59,23 @@ feed_result<raw_quote> finnhub_parse(std::span<const http_reply> replies, std::s
     return feeds::parse_finnhub_quote(replies[0]);
 }
 
+std::vector<std::string> openerapi_targets(std::string_view pair) { return {feeds::openerapi_latest_target(pair)}; }
+
+feed_result<raw_quote> openerapi_parse(std::span<const http_reply> replies, std::string_view upstream_symbol,
+                                       time_point /*now*/) {
+    if (replies.size() < 1) return too_few_replies("openerapi", 1, replies.size());
+    return feeds::parse_openerapi_latest(replies[0], upstream_symbol);
+}
+
 constexpr poll_feed yahoo_feed{"yahoo", &yahoo_targets, &yahoo_parse, reference_kind::previous_close};
 constexpr poll_feed coinbase_feed{"coinbase", &coinbase_targets, &coinbase_parse, reference_kind::open_24h};
 constexpr poll_feed binance_feed{"binance", &binance_targets, &binance_parse, reference_kind::open_24h};
 constexpr poll_feed finnhub_feed{"finnhub", &finnhub_targets, &finnhub_parse, reference_kind::previous_close,
                                   feeds::finnhub_token_header};
 constexpr poll_feed kraken_feed{"kraken", &kraken_targets, &kraken_parse, reference_kind::utc_day_open};
+// A daily FX rate: the reference is the daemon's own previous-UTC-day rate, a previous close.
+constexpr poll_feed openerapi_feed{"openerapi", &openerapi_targets, &openerapi_parse, reference_kind::previous_close,
+                                   {}, true};
 
 }  // namespace
 
@@ -73,6 +85,7 @@ const poll_feed* find_poll_feed(std::string_view provider) {
     if (provider == binance_feed.name) return &binance_feed;
     if (provider == kraken_feed.name) return &kraken_feed;
     if (provider == finnhub_feed.name) return &finnhub_feed;
+    if (provider == openerapi_feed.name) return &openerapi_feed;
     return nullptr;
 }
 
@@ -81,7 +94,7 @@ reference_kind wanted_reference(asset_class cls) {
 }
 
 bool is_known_provider(std::string_view provider) {
-    return provider == "yahoo" || provider == "coinbase" || provider == "binance" || provider == "kraken" || provider == "finnhub" ||
+    return provider == "yahoo" || provider == "coinbase" || provider == "binance" || provider == "kraken" || provider == "finnhub" || provider == "openerapi" ||
            provider == "coinbase_ws" || provider == "sim";
 }
 

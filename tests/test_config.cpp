@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "tickerd/config.hpp"
+#include "tickerd/feed.hpp"
 
 using namespace tickerd;
 using namespace std::chrono_literals;
@@ -614,6 +615,13 @@ TEST_CASE("config/tickerd.toml parses and uses only real providers", "[config]")
     CHECK(c.symbols[3].sources[0].upstream_symbol == "BTC-USD");
     CHECK(c.providers.at("coinbase_ws").base_url == "wss://ws-feed.exchange.coinbase.com");
     CHECK(c.symbols[4].sources[0].upstream_symbol == "VND=X");
+    REQUIRE(c.symbols[4].sources.size() == 2);
+    CHECK(c.symbols[4].sources[1].provider == "openerapi");
+    CHECK(c.symbols[4].sources[1].upstream_symbol == "USD/VND");
+    CHECK(c.providers.at("openerapi").base_url == "https://open.er-api.com");
+    CHECK(c.providers.at("openerapi").interval == 1h);
+    CHECK(c.server.state_dir.empty());
+    CHECK(c.server.state_save_interval == 5s);
     CHECK(c.providers.at("yahoo").base_url == "https://query1.finance.yahoo.com");
     CHECK(c.providers.at("yahoo").interval == 15s);
     CHECK(c.providers.at("coinbase").base_url == "https://api.exchange.coinbase.com");
@@ -832,4 +840,37 @@ TEST_CASE("api_key_file is only for keyed providers", "[config]") {
     auto in_toml = tickerd::parse_config(sym + "[providers.finnhub]\nbase_url = \"https://finnhub.io\"\napi_key = \"abc\"\n", "k.toml");
     REQUIRE_FALSE(in_toml);
     CHECK(in_toml.error().key == "providers.finnhub.api_key");
+}
+
+TEST_CASE("state_dir and state_save_interval", "[config][state]") {
+    auto ok = tickerd::parse_config("[server]\nstate_dir = \"/var/lib/tickerd\"\nstate_save_interval = \"250ms\"\n" + nvda +
+                                        "[providers.yahoo]\nbase_url = \"https://query1.finance.yahoo.com\"\n",
+                                    "s.toml");
+    REQUIRE(ok);
+    CHECK(ok->server.state_dir == "/var/lib/tickerd");
+    CHECK(ok->server.state_save_interval == 250ms);
+    const std::pair<const char*, const char*> bad[] = {
+        {"[server]\nstate_dir = \"\"\n", "server.state_dir"},
+        {"[server]\nstate_dir = 1\n", "server.state_dir"},
+        {"[server]\nstate_save_interval = \"50ms\"\n", "server.state_save_interval"},
+        {"[server]\nstate_save_interval = \"soon\"\n", "server.state_save_interval"},
+        {"[server]\nstate_save_interval = 5\n", "server.state_save_interval"},
+    };
+    for (const auto& [text, key] : bad) {
+        expect_error(std::string(text) + nvda + "[providers.yahoo]\nbase_url = \"https://query1.finance.yahoo.com\"\n", key);
+    }
+}
+
+TEST_CASE("openerapi: known provider with a default base_url and hourly interval, BASE/QUOTE symbols", "[config][openerapi]") {
+    const std::string fx = "[[symbols]]\nid = \"USD/VND\"\nclass = \"fx\"\ncurrency = \"VND\"\nsources = [\"openerapi:USD/VND\"]\n";
+    auto ok = tickerd::parse_config(fx + "[providers.openerapi]\n", "o.toml");
+    if (!ok) FAIL(ok.error().what());
+    CHECK(ok->providers.at("openerapi").base_url == "https://open.er-api.com");
+    CHECK(ok->providers.at("openerapi").interval == 1h);
+    CHECK(tickerd::find_poll_feed("openerapi") != nullptr);
+    CHECK(tickerd::find_poll_feed("openerapi")->daemon_day_reference);
+    const auto e = expect_error(
+        "[[symbols]]\nid = \"USD/VND\"\nclass = \"fx\"\ncurrency = \"VND\"\nsources = [\"openerapi:VND\"]\n[providers.openerapi]\n",
+        "symbols[0].sources[0]");
+    CHECK(contains(e.message, "BASE/QUOTE"));
 }

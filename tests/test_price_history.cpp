@@ -44,3 +44,34 @@ TEST_CASE("a point older than the newest is ignored, keeping the series ordered"
     REQUIRE(p.size() == 1);
     CHECK(p[0].price == d("2"));
 }
+
+TEST_CASE("export and import carry a series across, rebucketed and cut to the retention", "[history][state]") {
+    price_history a(1, history_config{milliseconds(60'000), milliseconds(3'600'000)});
+    for (int m = 0; m < 5; ++m) a.record(0, t0 + milliseconds(m * 60'000 + 500), decimal::from_int(m + 1));
+    const auto saved = a.export_series(0);
+    REQUIRE(saved.size() == 5);
+    CHECK(saved.front().t == t0);
+    CHECK(a.export_series(3).empty());
+
+    price_history same(1, a.config());
+    same.import_series(0, saved, t0 + milliseconds(10 * 60'000));
+    CHECK(same.export_series(0).size() == 5);
+
+    // Coarser buckets after a config change: the last price of each 2-minute bucket.
+    price_history coarse(1, history_config{milliseconds(120'000), milliseconds(3'600'000)});
+    coarse.import_series(0, saved, t0 + milliseconds(10 * 60'000));
+    const auto c = coarse.export_series(0);
+    REQUIRE(c.size() == 3);
+    CHECK(c[0].price == decimal::from_int(2));
+    CHECK(c[2].price == decimal::from_int(5));
+
+    // Points older than the retention before now, or after now, are dropped.
+    price_history late(1, history_config{milliseconds(60'000), milliseconds(180'000)});
+    late.import_series(0, saved, t0 + milliseconds(5 * 60'000));
+    const auto l = late.export_series(0);
+    REQUIRE(l.size() == 3);
+    CHECK(l.front().price == decimal::from_int(3));
+    price_history early(1, a.config());
+    early.import_series(0, saved, t0 + milliseconds(60'000));
+    CHECK(early.export_series(0).size() == 2);
+}

@@ -198,4 +198,29 @@ TEST_CASE("expire skips removed symbols and uses each symbol's current max_age",
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].index == 1);
     CHECK(changes[0].quote->q.symbol == "BTC");
+TEST_CASE("restore puts saved quotes back stale at the start seq, unnotified, and a fresh one replaces them", "[store][state]") {
+    snapshot_store store(two_symbols(), 5000);
+    int notified = 0;
+    store.on_change([&](const quote_change&) { ++notified; });
+    quote saved = make("NVDA", "101.5", t0);
+    saved.seq = 1234;
+    quote gone = make("AAPL", "1", t0);  // no longer configured
+    CHECK(store.restore({saved, gone}) == 1);
+    CHECK(notified == 0);
+    CHECK(store.seq() == 5000);
+    const auto cur = store.get(0);
+    REQUIRE(cur);
+    CHECK(cur->q.stale);
+    CHECK(cur->q.seq == 5000);
+    CHECK(cur->q.price == *decimal::parse("101.5"));
+    CHECK(cur->json->find("\"stale\":true") != std::string::npos);
+    CHECK(store.snapshot().quotes.size() == 1);
+    CHECK(store.snapshot({}, 4999).quotes.size() == 1);  // a client resuming from the earlier run gets it
+    CHECK(store.restore({saved}) == 0);                    // a symbol that holds a quote is left alone
+    // The same price from a live poll is a change: it is fresh now.
+    const auto ch = store.apply(make("NVDA", "101.5", t0 + milliseconds(10)), t0 + milliseconds(10));
+    REQUIRE(ch);
+    CHECK(ch->seq == 5001);
+    CHECK_FALSE(store.get(0)->q.stale);
+    CHECK(notified == 1);
 }

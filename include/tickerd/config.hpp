@@ -26,6 +26,8 @@ struct server_config {
     milliseconds heartbeat_interval{15'000};        // app-level heartbeat on a quiet stream
     std::size_t max_queued_messages = 1024;         // per WebSocket client; beyond: close 1013
     std::string web_root;                           // static files served at /; empty: the built-in default
+    std::string state_dir;                          // empty: $STATE_DIRECTORY, $XDG_STATE_HOME/tickerd, ~/.local/state/tickerd
+    milliseconds state_save_interval{5'000};        // saves at most this often, when something changed
 };
 
 struct history_config {

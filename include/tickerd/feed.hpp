@@ -61,6 +61,9 @@ struct poll_feed {
     feed_result<raw_quote> (*parse)(std::span<const http_reply> replies, std::string_view upstream_symbol, time_point now);
     reference_kind reference;
     std::string_view key_header = {};  // non-empty: the provider needs an API key, sent in this header
+    // The reply has no reference: the daemon keeps its own, the last rate of the
+    // previous UTC day (by the raw quote's as_of), across restarts (open.er-api).
+    bool daemon_day_reference = false;
 };
 
 // nullptr for unknown providers and for in-process ones (sim).

@@ -30,7 +30,15 @@ public:
     void reconfigure(std::size_t symbols, const std::vector<std::size_t>& removed);
     bool empty(std::size_t index) const;
 
+    // Every point held for a symbol, oldest first (for the state file).
+    std::vector<history_point> export_series(std::size_t index) const;
+    // Points saved by an earlier run, merged in as if recorded: put into this
+    // config's buckets, those older than the retention before `now` dropped.
+    void import_series(std::size_t index, const std::vector<history_point>& points, time_point now);
+
 private:
+    void record_locked(std::size_t index, time_point t, decimal price);
+
     history_config cfg_;
     mutable std::mutex mu_;
     std::vector<std::deque<history_point>> series_;

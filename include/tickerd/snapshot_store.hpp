@@ -81,6 +81,13 @@ public:
     // nobody trades) are skipped. The predicate is called under the store's lock.
     std::vector<quote_change> expire(time_point now, const std::function<bool(const symbol_config&)>& resting = {});
 
+    // Quotes saved by an earlier run, put back before serving: each is marked
+    // stale and carries the store's start seq (so clients resuming with a seq of
+    // the earlier run get them, and the first live change is above it). Nobody
+    // is notified. Unknown ids and symbols that already hold a quote are
+    // skipped. Returns how many were restored.
+    std::size_t restore(const std::vector<quote>& saved);
+
     std::uint64_t seq() const;
     // The slot of a configured symbol; nullopt for unknown and removed ids.
     std::optional<std::size_t> index_of(std::string_view id) const;

@@ -68,7 +68,12 @@ class Daemon {
     const dir = mkdtempSync(join(tmpdir(), `tickerd-browser-${name}-`));
     const configPath = join(dir, 'tickerd.toml');
     writeFileSync(configPath, configText);
-    const d = new Daemon(name, dir, spawn(binary, ['--config', configPath], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const d = new Daemon(name, dir, spawn(binary, ['--config', configPath], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own fresh state dir (removed with `dir`): never another test's state or the user's.
+      env: { ...process.env, STATE_DIRECTORY: join(dir, 'state') },
+    }));
     running.add(d);
     try {
       d.port = await d.#waitForPort();

@@ -88,6 +88,13 @@ std::uint16_t find_port(const std::string& log) {
 
 }  // namespace
 
+scratch_dir::scratch_dir() : path_(make_temp_dir()) {}
+
+scratch_dir::~scratch_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
 void set_default_tickerd_binary(std::string path) { binary_slot() = std::move(path); }
 const std::string& default_tickerd_binary() { return binary_slot(); }
 
@@ -120,6 +127,17 @@ daemon_process::daemon_process(const std::string& config_toml, daemon_options op
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
 
+    // The environment, with $STATE_DIRECTORY set to this daemon's own state dir.
+    state_dir_ = options.state_dir.empty() ? dir_ / "state" : fs::path(options.state_dir);
+    std::string state_env = "STATE_DIRECTORY=" + state_dir_.string();
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e) {
+        if (std::string_view(*e).starts_with("STATE_DIRECTORY=")) continue;
+        envp.push_back(*e);
+    }
+    envp.push_back(state_env.data());
+    envp.push_back(nullptr);
+
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -140,7 +158,7 @@ daemon_process::daemon_process(const std::string& config_toml, daemon_options op
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
-    int rc = ::posix_spawn(&pid_, binary.c_str(), &actions, &attr, argv.data(), environ);
+    int rc = ::posix_spawn(&pid_, binary.c_str(), &actions, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {

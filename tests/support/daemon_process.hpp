@@ -31,6 +31,23 @@ struct daemon_options {
     bool wait_listening = true;                      // false: for processes expected to exit
     std::chrono::milliseconds start_timeout{10'000};  // to the "listening on" line
     bool separate_stderr = false;  // stderr to its own file (stderr_text) instead of the log
+    // Passed as $STATE_DIRECTORY. Empty: DIR/state, fresh for each daemon and
+    // removed with it, so no test reads another's state or the user's.
+    std::string state_dir;
+};
+
+// A temp dir that outlives several daemons (e.g. a state dir across a restart); removed at destruction.
+class scratch_dir {
+public:
+    scratch_dir();
+    ~scratch_dir();
+    scratch_dir(const scratch_dir&) = delete;
+    scratch_dir& operator=(const scratch_dir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::string str() const { return path_.string(); }
+
+private:
+    std::filesystem::path path_;
 };
 
 class daemon_process {
@@ -47,6 +64,7 @@ public:
     std::uint16_t port() const { return port_; }
     pid_t pid() const { return pid_; }
     const std::filesystem::path& dir() const { return dir_; }
+    const std::filesystem::path& state_dir() const { return state_dir_; }
     std::string config_path() const { return config_path_.string(); }
 
     std::string log_text() const;     // stdout (+ stderr unless separate_stderr)
@@ -74,6 +92,7 @@ private:
     std::filesystem::path config_path_;
     std::filesystem::path log_path_;
     std::filesystem::path err_path_;
+    std::filesystem::path state_dir_;
     pid_t pid_ = -1;
     std::optional<int> exit_status_;
     std::uint16_t port_ = 0;

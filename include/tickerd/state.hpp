@@ -1,0 +1,45 @@
+#pragma once
+// What survives a restart (the state file, `snapshot.json` in the state
+// directory): per symbol id the last published quote and recent history, and
+// the previous-day references the daemon keeps for sources that give none.
+// Serialising and parsing are pure; the file I/O is in daemon/state_file.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tickerd/day_reference.hpp"
+#include "tickerd/price_history.hpp"
+#include "tickerd/quote.hpp"
+#include "tickerd/result.hpp"
+
+namespace tickerd {
+
+inline constexpr int state_format_version = 1;
+
+struct saved_symbol {
+    std::string id;
+    std::optional<quote> last;           // the last published quote (its seq is the earlier run's)
+    std::vector<history_point> history;  // oldest first
+};
+
+struct saved_day_reference {
+    std::string source;  // "openerapi:USD/VND"
+    day_reference ref;
+};
+
+struct saved_state {
+    time_point saved_at{};
+    std::vector<saved_symbol> symbols;
+    std::vector<saved_day_reference> day_references;
+};
+
+// {"version":1,"saved_at":MS,"symbols":[…],"day_references":[…]}: decimals as
+// exact strings, times as Unix milliseconds. No trailing newline, so every
+// truncation of a file is invalid JSON.
+std::string serialise_state(const saved_state& s);
+
+// The whole file or an error saying what is wrong with it (never a partial state).
+result<saved_state, std::string> parse_state(std::string_view bytes);
+
+}  // namespace tickerd
