@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/hub.hpp"
@@ -20,6 +22,7 @@
 #include "daemon/server_state.hpp"
 #include "daemon/sim_loop.hpp"
 #include "daemon/quote_gate.hpp"
+#include "daemon/request_pacer.hpp"
 #include "daemon/static_files.hpp"
 #include "daemon/stream_feed.hpp"
 #include "tickerd/feeds/sim.hpp"
@@ -97,6 +100,29 @@ std::optional<std::string> read_api_key(const provider_config& p) {
     return key;
 }
 
+// The TLS client context of one provider: the system CA store, plus the
+// provider's ca_file when given (a corporate proxy's CA). Peer verification is
+// always on; the streams add the host-name check and SNI. There is no switch to
+// turn verification off. Empty `error` on success.
+std::unique_ptr<net::ssl::context> make_tls_context(const config& cfg, const provider_config& p, std::string& error) {
+    auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
+    tls->set_default_verify_paths();
+    tls->set_verify_mode(net::ssl::verify_peer);
+    tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+    if (!p.ca_file.empty()) {
+        boost::system::error_code ec;
+        tls->load_verify_file(p.ca_file, ec);
+        if (ec) {
+            error = fmt::format("{}: providers.{}.ca_file: cannot load \"{}\": {}", cfg.file, p.name, p.ca_file,
+                                ec.message());
+            return nullptr;
+        }
+        spdlog::info("{}: trusting the CA certificates in {} as well as the system store", p.name, p.ca_file);
+    }
+    return tls;
+}
+
 }  // namespace
 
 int run_daemon(const config& cfg) {
@@ -104,11 +130,22 @@ int run_daemon(const config& cfg) {
 
     // Declared before the io_context so that they outlive it: sessions and loops
     // still held by pending handlers are destroyed with the io_context and use these.
-    net::ssl::context tls(net::ssl::context::tls_client);
-    tls.set_default_verify_paths();
-    tls.set_verify_mode(net::ssl::verify_peer);
-    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
-                    net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+    // One TLS context per provider (each may trust an extra CA).
+    std::map<std::string, std::unique_ptr<net::ssl::context>> tls;
+    for (const auto& [name, p] : cfg.providers) {
+        if (name == "sim") continue;
+        std::string error;
+        auto ctx = make_tls_context(cfg, p, error);
+        if (!ctx) {
+            spdlog::critical("invalid configuration: {}", error);
+            return 2;
+        }
+        tls.emplace(name, std::move(ctx));
+    }
+    // One request budget per polled provider, shared by all of its poll loops.
+    std::map<std::string, std::shared_ptr<request_pacer>> pacers;
+    for (const auto& [name, p] : cfg.providers)
+        if (p.min_spacing.count() > 0) pacers.emplace(name, std::make_shared<request_pacer>(p.min_spacing));
     snapshot_store store(cfg.symbols, first_sequence());
     hub clients;
     price_history history(cfg.symbols.size(), cfg.history);
@@ -165,8 +202,11 @@ int run_daemon(const config& cfg) {
             if (!it->second) continue;  // warned once in read_api_key; its sources never answer
             api_key = *it->second;
         }
-        auto loop = std::make_shared<poll_loop>(ioc.get_executor(), tls, *feed, cfg.providers.at(key.first), key.second,
-                                                indexes, store, gate, upstream_log, counters, api_key);
+        const auto pacer = pacers.find(key.first);
+        auto loop = std::make_shared<poll_loop>(ioc.get_executor(), *tls.at(key.first), *feed,
+                                                cfg.providers.at(key.first), key.second, indexes, store, gate,
+                                                upstream_log, counters, api_key,
+                                                pacer == pacers.end() ? nullptr : pacer->second);
         loop->start();
         loops.push_back(std::move(loop));
     }
@@ -174,7 +214,7 @@ int run_daemon(const config& cfg) {
     std::vector<std::shared_ptr<stream_feed>> streams;
     for (auto& [key, indexes] : polled) {
         if (key.first != "coinbase_ws") continue;
-        auto feed = std::make_shared<stream_feed>(ioc.get_executor(), tls, cfg.providers.at(key.first), key.second,
+        auto feed = std::make_shared<stream_feed>(ioc.get_executor(), *tls.at(key.first), cfg.providers.at(key.first), key.second,
                                                   indexes, store, gate, upstream_log, counters);
         feed->start();
         streams.push_back(std::move(feed));

@@ -14,6 +14,7 @@
 
 #include "daemon/http_client.hpp"
 #include "daemon/rate_limited_log.hpp"
+#include "daemon/request_pacer.hpp"
 #include "daemon/quote_gate.hpp"
 #include "tickerd/config.hpp"
 #include "tickerd/feed.hpp"
@@ -38,7 +39,7 @@ public:
     poll_loop(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, const poll_feed& feed,
               const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
               snapshot_store& store, quote_gate& gate, rate_limited_log& log, poll_counters& counters,
-              std::string api_key = {});
+              std::string api_key = {}, std::shared_ptr<request_pacer> pacer = nullptr);
     void start();
     void stop();
     const std::string& label() const { return label_; }
@@ -46,7 +47,8 @@ public:
 private:
     void schedule(std::chrono::milliseconds delay);
     void poll();
-    void fetch_next();
+    void fetch_next();  // waits for the provider's pacer, then send_next()
+    void send_next();
     void on_fetch(fetch_result r);
     void on_replies();
     void on_failure(const feed_error& error, std::optional<std::chrono::seconds> retry_after);
@@ -65,6 +67,7 @@ private:
     quote_gate& gate_;
     rate_limited_log& log_;
     poll_counters& counters_;
+    std::shared_ptr<request_pacer> pacer_;  // shared by every loop of this provider; null: unpaced
     std::vector<fetch_result> replies_;
     unsigned failures_ = 0;
     bool stopped_ = false;
