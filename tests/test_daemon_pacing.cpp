@@ -44,16 +44,22 @@ min_spacing = "200ms"
     const std::size_t seen = up.requests().size();
     REQUIRE(eventually([&] { return up.requests().size() >= seen + 12; }, 10s));
 
-    auto reqs = up.requests();
+    const auto all = up.requests();
     std::map<std::string, int> per_symbol;
-    for (const auto& r : reqs) ++per_symbol[r.target];
+    for (const auto& r : all) ++per_symbol[r.target];
     CHECK(per_symbol.size() == ids.size());  // every symbol is polled: the budget is shared, not starved
+
+    // Once every connection is open (no connect time in the way), requests arrive
+    // as the pacer sent them. Unpaced they would come about 20 ms apart.
+    const std::vector<recorded_request> reqs(all.begin() + static_cast<long>(seen), all.end());
+    REQUIRE(reqs.size() >= 12);
     for (std::size_t i = 1; i < reqs.size(); ++i) {
         const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(reqs[i].at - reqs[i - 1].at);
         INFO("request " << i << " (" << reqs[i].target << ") came " << gap.count() << " ms after the previous one");
-        // 200 ms apart when sent; a little less is allowed for loopback delivery jitter.
-        CHECK(gap >= 180ms);
+        // Sent 200 ms apart; delivery on a loaded machine may shift one arrival a little.
+        CHECK(gap >= 150ms);
     }
+    // Over many requests the jitter does not add up: n requests span (n - 1) x 200 ms.
     const auto span = std::chrono::duration_cast<std::chrono::milliseconds>(reqs.back().at - reqs.front().at);
-    CHECK(span.count() >= static_cast<long>(reqs.size() - 1) * 190);
+    CHECK(span.count() >= static_cast<long>(reqs.size() - 1) * 200 - 50);
 }
