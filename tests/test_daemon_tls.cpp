@@ -68,6 +68,17 @@ TEST_CASE("TLS upstream: accepted when its CA is configured in ca_file", "[integ
     CHECK(d.log_text().find("trusting the CA certificates in") != std::string::npos);
 }
 
+TEST_CASE("TLS upstream: a certificate for the host name in base_url is accepted", "[integration][tls]") {
+    test_ca ca;
+    fake_upstream up(ca.issue("named", {"DNS:localhost"}));  // no IP address in it
+    serve_nvda(up);
+    // https://localhost:PORT: checked against the DNS name (and sent as SNI), not an address.
+    const std::string url = "https://localhost:" + std::to_string(up.port());
+    daemon_process d(yahoo_config(url, ca_line(ca)));
+    wait_quote(d, "NVDA", [](const json_doc& j) { return j.raw("/price") == "1284.30"; });
+    CHECK(up.failed_tls_handshakes() == 0);
+}
+
 TEST_CASE("TLS upstream: refused and logged when its CA is not trusted", "[integration][tls]") {
     test_ca ca;
     test_ca other;
