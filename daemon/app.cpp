@@ -1,6 +1,7 @@
 #include "daemon/app.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -8,7 +9,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -24,6 +24,7 @@
 #include "daemon/state_file.hpp"
 #include "daemon/state_saver.hpp"
 #include "daemon/quote_gate.hpp"
+#include "daemon/provider_resources.hpp"
 #include "daemon/static_files.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "tickerd/price_history.hpp"
@@ -132,11 +133,18 @@ int run_daemon(const config& cfg) {
 
     // Declared before the io_context so that they outlive it: sessions and loops
     // still held by pending handlers are destroyed with the io_context and use these.
-    net::ssl::context tls(net::ssl::context::tls_client);
-    tls.set_default_verify_paths();
-    tls.set_verify_mode(net::ssl::verify_peer);
-    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
-                    net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+    // TLS contexts (each provider may trust an extra CA) and request pacers,
+    // shared by the feeds of a provider. A ca_file that cannot be loaded is a
+    // configuration error.
+    provider_resources providers;
+    for (const auto& [name, p] : cfg.providers) {
+        if (name == "sim") continue;
+        std::string error;
+        if (providers.tls(cfg, p, error) == nullptr) {
+            spdlog::critical("invalid configuration: {}", error);
+            return 2;
+        }
+    }
     snapshot_store store(cfg.symbols, first_sequence());
     hub clients;
     price_history history(cfg.symbols.size(), cfg.history);
@@ -197,7 +205,7 @@ int run_daemon(const config& cfg) {
     // The feeds of the running config; SIGHUP replaces them (see reloader). Set up
     // before "listening on" is logged, so a SIGHUP from then on is always a reload.
     reloader live(ioc, std::make_shared<const config>(cfg), read_provider_keys(cfg),
-                  feed_deps{ioc.get_executor(), tls, store, gate, upstream_log, stats, history, &day_refs}, clients, state);
+                  feed_deps{ioc.get_executor(), providers, store, gate, upstream_log, stats, history, &day_refs}, clients, state);
     const auto ep = http->local_endpoint();
     const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
     spdlog::info("tickerd {} listening on http://{}:{} ({} symbols, {} io threads)", TICKERD_VERSION, host, ep.port(),

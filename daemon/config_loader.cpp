@@ -413,16 +413,16 @@ private:
         check_keys(t, path,
                    {"base_url", "interval", "timeout", "max_backoff", "max_body_bytes", "user_agent", "seed",
                     "closed_interval",
-                    "idle_timeout", "api_key_file"});
+                    "idle_timeout", "api_key_file", "min_spacing", "ca_file"});
         if (sim) {
             for (std::string_view k : {"base_url", "timeout", "max_backoff", "max_body_bytes", "user_agent",
-                                       "closed_interval"})
+                                       "closed_interval", "min_spacing", "ca_file"})
                 if (const auto* n = t.get(k)) fail(join(path, k), "not used by the sim provider", n);
         } else if (const auto* n = t.get("seed")) {
             fail(join(path, "seed"), "only used by the sim provider", n);
         }
         if (push) {
-            for (std::string_view k : {"interval", "max_body_bytes", "user_agent"})
+            for (std::string_view k : {"interval", "max_body_bytes", "user_agent", "min_spacing"})
                 if (const auto* n = t.get(k)) fail(join(path, k), "not used by the coinbase_ws provider", n);
         } else if (const auto* n = t.get("idle_timeout")) {
             fail(join(path, "idle_timeout"), "only used by the coinbase_ws provider", n);
@@ -473,6 +473,17 @@ private:
         }
         if (const auto* n = t.get("closed_interval"))
             p.closed_interval = get_duration(*n, join(path, "closed_interval"), true);
+        if (!sim && !push) p.min_spacing = default_min_spacing(name);
+        if (const auto* n = t.get("min_spacing")) {
+            p.min_spacing = get_duration(*n, join(path, "min_spacing"), false);
+            if (p.min_spacing > std::chrono::hours(1))
+                fail(join(path, "min_spacing"), "must be at most 1h", n);
+        }
+        if (const auto* n = t.get("ca_file")) {
+            p.ca_file = get_string(*n, join(path, "ca_file"));
+            if (p.ca_file.empty() || has_control_chars(p.ca_file))
+                fail(join(path, "ca_file"), "must be the path of a PEM file of CA certificates", n);
+        }
         if (const auto* n = t.get("seed"))
             p.seed = static_cast<std::uint64_t>(
                 get_int(*n, join(path, "seed"), 0, std::numeric_limits<std::int64_t>::max()));
@@ -681,7 +692,7 @@ private:
     }
 
     static market_calendar market(const std::string& name, const toml::table& t, const std::string& path) {
-        check_keys(t, path, {"timezone", "regular", "pre", "post", "weekdays", "holidays"});
+        check_keys(t, path, {"timezone", "regular", "pre", "post", "weekdays", "holidays", "half_days", "half_day_close"});
         market_calendar m;
         if (const auto* builtin = find_builtin_calendar(name)) {
             m = *builtin;
@@ -749,6 +760,30 @@ private:
             if (arr == nullptr) wrong_type(key, "an array of dates such as [\"2026-12-25\"]", *n);
             m.holidays.clear();
             for (std::size_t i = 0; i < arr->size(); ++i) m.holidays.push_back(holiday((*arr)[i], index_path(key, i)));
+        }
+        if (const auto* n = t.get("half_day_close")) {
+            const std::string key = join(path, "half_day_close");
+            const std::string text = get_string(*n, key);
+            const auto close = parse_clock_time(text);
+            if (!close) fail(key, fmt::format("invalid time \"{}\": use \"HH:MM\" (24-hour local time), e.g. \"13:00\"", text), n);
+            if (*close <= m.regular.front().begin || *close >= m.regular.back().end)
+                fail(key, "must fall after the start of the first regular session and before the end of the last", n);
+            m.half_day_close = close;
+        }
+        if (const auto* n = t.get("half_days")) {
+            const std::string key = join(path, "half_days");
+            const auto* arr = n->as_array();
+            if (arr == nullptr) wrong_type(key, "an array of dates such as [\"2026-12-24\"]", *n);
+            m.half_days.clear();
+            for (std::size_t i = 0; i < arr->size(); ++i) {
+                const std::string k = index_path(key, i);
+                const auto d = holiday((*arr)[i], k);
+                if (std::find(m.holidays.begin(), m.holidays.end(), d) != m.holidays.end())
+                    fail(k, "is also listed in holidays: a day is either closed or a half day", &(*arr)[i]);
+                m.half_days.push_back(d);
+            }
+            if (!m.half_days.empty() && !m.half_day_close)
+                fail(join(path, "half_day_close"), "required with half_days: the early close, e.g. \"13:00\"", &t);
         }
         return m;
     }
@@ -879,7 +914,37 @@ result<config, config_error> load_config(const std::string& path) {
             break;
         }
     }
-    return parse_config(text, path);
+    auto cfg = parse_config(text, path);
+    if (!cfg) return cfg;
+    // Extra CA files are read here (parse_config does no I/O); the TLS context loads them again at start.
+    for (const auto& [name, p] : cfg->providers) {
+        if (p.ca_file.empty()) continue;
+        const std::string key = join(join("providers", name), "ca_file");
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> ca(std::fopen(p.ca_file.c_str(), "rb"), &std::fclose);
+        if (!ca)
+            return config_error{path, key,
+                                fmt::format("cannot read \"{}\": {}", p.ca_file, std::generic_category().message(errno))};
+        std::string pem;
+        while (pem.size() <= max_config_bytes) {
+            const std::size_t n = std::fread(buf, 1, sizeof buf, ca.get());
+            pem.append(buf, n);
+            if (n < sizeof buf) break;
+        }
+        if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+            return config_error{path, key, fmt::format("\"{}\" holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                                                       p.ca_file)};
+    }
+    return cfg;
+}
+
+milliseconds default_min_spacing(std::string_view provider) {
+    // From each provider's published limit, for all of its symbols together.
+    if (provider == "finnhub") return milliseconds{1'000};  // free plan: 60 calls a minute
+    if (provider == "kraken") return milliseconds{1'000};   // public endpoints: about 1 call a second
+    if (provider == "coinbase") return milliseconds{100};   // Exchange public REST: 10 requests a second per IP
+    if (provider == "binance") return milliseconds{20};     // 6000 weight a minute, ticker/24hr weighs 2
+    if (provider == "yahoo") return milliseconds{500};      // no published limit: at most 2 requests a second
+    return milliseconds{1'000};                             // others: one request a second
 }
 
 }  // namespace tickerd

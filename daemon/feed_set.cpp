@@ -102,16 +102,30 @@ feed_set::feed_set(const config& cfg, const symbol_layout& layout, const provide
             if (it == keys.end() || !it->second) continue;  // warned in read_provider_keys; its sources never answer
             api_key = *it->second;
         }
-        auto loop = std::make_shared<poll_loop>(deps.ex, deps.tls, *feed, cfg.providers.at(key.first), key.second, fed,
-                                                deps.store, deps.gate, deps.log, deps.stats, api_key, deps.day_refs);
+        const provider_config& p = cfg.providers.at(key.first);
+        std::string error;
+        auto* tls = deps.providers.tls(cfg, p, error);
+        if (tls == nullptr) {
+            spdlog::error("{}: its sources are skipped", error);
+            continue;
+        }
+        auto loop = std::make_shared<poll_loop>(deps.ex, *tls, *feed, p, key.second, fed, deps.store, deps.gate,
+                                                deps.log, deps.stats, api_key, deps.day_refs, deps.providers.pacer(p));
         loop->start();
         loops_.push_back(std::move(loop));
     }
     // Push sources: one WebSocket feed per (coinbase_ws, product), for every symbol and rank that uses it.
     for (auto& [key, fed] : polled) {
         if (key.first != "coinbase_ws") continue;
-        auto feed = std::make_shared<stream_feed>(deps.ex, deps.tls, cfg.providers.at(key.first), key.second, fed,
-                                                  deps.store, deps.gate, deps.log, deps.stats);
+        const provider_config& p = cfg.providers.at(key.first);
+        std::string error;
+        auto* tls = deps.providers.tls(cfg, p, error);
+        if (tls == nullptr) {
+            spdlog::error("{}: its sources are skipped", error);
+            continue;
+        }
+        auto feed = std::make_shared<stream_feed>(deps.ex, *tls, p, key.second, fed, deps.store, deps.gate, deps.log,
+                                                  deps.stats);
         feed->start();
         streams_.push_back(std::move(feed));
     }

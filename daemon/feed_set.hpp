@@ -15,6 +15,7 @@
 #include "daemon/day_reference_book.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/poll_loop.hpp"
+#include "daemon/provider_resources.hpp"
 #include "daemon/quote_gate.hpp"
 #include "daemon/rate_limited_log.hpp"
 #include "tickerd/config.hpp"
@@ -41,7 +42,7 @@ provider_keys read_provider_keys(const config& cfg);
 
 struct feed_deps {
     boost::asio::any_io_executor ex;
-    boost::asio::ssl::context& tls;
+    provider_resources& providers;  // TLS contexts and request pacers, per provider
     snapshot_store& store;
     quote_gate& gate;
     rate_limited_log& log;

@@ -43,6 +43,7 @@ std::vector<market_calendar> make_builtins() {
         us.pre = hm(4, 0, 9, 30);
         us.post = hm(16, 0, 20, 0);
         us.weekdays = monday_to_friday;
+        us.half_day_close = std::chrono::hours(13);  // early closes: 13:00, late trading to 17:00
         v.push_back(std::move(us));
     }
     market_calendar hk;
@@ -50,6 +51,7 @@ std::vector<market_calendar> make_builtins() {
     hk.timezone = "Asia/Hong_Kong";
     hk.regular = {hm(9, 30, 12, 0), hm(13, 0, 16, 0)};
     hk.weekdays = monday_to_friday;
+    hk.half_day_close = std::chrono::hours(12);  // half days: the morning session only
     v.push_back(std::move(hk));
     // FX: open from Sunday 22:00 UTC to Friday 22:00 UTC. Etc/GMT-2 is UTC+2 all
     // year (the sign of the Etc zones is inverted), so its Monday 00:00 is Sunday
@@ -67,6 +69,16 @@ std::vector<market_calendar> make_builtins() {
     return v;
 }
 
+market_state state_in_sessions(const std::vector<session_range>& regular, const std::optional<session_range>& pre,
+                               const std::optional<session_range>& post, minutes t) {
+    for (const auto& r : regular)
+        if (r.contains(t)) return market_state::open;
+    if (pre && pre->contains(t)) return market_state::pre;
+    if (post && post->contains(t)) return market_state::post;
+    if (!regular.empty() && regular.front().begin <= t && t < regular.back().end) return market_state::brk;
+    return market_state::closed;
+}
+
 }  // namespace
 
 market_state state_at(const market_calendar& cal, time_point utc) {
@@ -79,12 +91,17 @@ market_state state_at(const market_calendar& cal, time_point utc) {
     if (!cal.weekdays[date::weekday(day).c_encoding()]) return market_state::closed;
     const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day.time_since_epoch().count()}}};
     if (std::find(cal.holidays.begin(), cal.holidays.end(), ymd) != cal.holidays.end()) return market_state::closed;
+    const bool half_day = cal.half_day_close &&
+                          std::find(cal.half_days.begin(), cal.half_days.end(), ymd) != cal.half_days.end();
+    if (!half_day) return state_in_sessions(cal.regular, cal.pre, cal.post, t);
+    // An early close: regular sessions end at half_day_close; the post session follows it.
+    const minutes close = *cal.half_day_close;
+    std::vector<session_range> regular;
     for (const auto& r : cal.regular)
-        if (r.contains(t)) return market_state::open;
-    if (cal.pre && cal.pre->contains(t)) return market_state::pre;
-    if (cal.post && cal.post->contains(t)) return market_state::post;
-    if (!cal.regular.empty() && cal.regular.front().begin <= t && t < cal.regular.back().end) return market_state::brk;
-    return market_state::closed;
+        if (r.begin < close) regular.push_back({r.begin, std::min(r.end, close)});
+    std::optional<session_range> post;
+    if (cal.post) post = session_range{close, close + (cal.post->end - cal.post->begin)};
+    return state_in_sessions(regular, cal.pre, post, t);
 }
 
 bool is_resting(market_state s) { return s == market_state::closed || s == market_state::brk; }
@@ -101,6 +118,16 @@ const market_calendar* find_builtin_calendar(std::string_view name) {
 }
 
 bool is_known_time_zone(std::string_view name) { return !name.empty() && find_zone(name) != nullptr; }
+
+std::optional<minutes> parse_clock_time(std::string_view text) {
+    if (text.size() != 5 || text[2] != ':') return std::nullopt;
+    for (std::size_t i : {0u, 1u, 3u, 4u})
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    const int h = (text[0] - '0') * 10 + (text[1] - '0');
+    const int m = (text[3] - '0') * 10 + (text[4] - '0');
+    if (h > 23 || m > 59) return std::nullopt;
+    return std::chrono::hours(h) + minutes(m);
+}
 
 std::optional<session_range> parse_session_range(std::string_view text) {
     // "HH:MM-HH:MM", exactly 11 characters.

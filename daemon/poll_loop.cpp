@@ -58,7 +58,7 @@ bool all_resting(const snapshot_store& store, const std::vector<fed_symbol>& sym
 poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll_feed& feed,
                      const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
                      snapshot_store& store, quote_gate& gate, rate_limited_log& log, metrics& stats,
-                     std::string api_key, day_reference_book* day_references)
+                     std::string api_key, day_reference_book* day_references, std::shared_ptr<request_pacer> pacer)
     : strand_(net::make_strand(ex)),
       timer_(strand_),
       feed_(feed),
@@ -77,6 +77,7 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
       log_(log),
       stats_(stats.provider(provider.name)),
       day_references_(day_references),
+      pacer_(std::move(pacer)),
       rng_(std::random_device{}()) {}
 
 void poll_loop::start() {
@@ -109,6 +110,23 @@ void poll_loop::poll() {
 }
 
 void poll_loop::fetch_next() {
+    if (pacer_) {
+        // The provider's budget: wait for our slot on the timer (never block the io thread).
+        const auto now = request_pacer::clock::now();
+        const auto slot = pacer_->reserve(now);
+        if (slot > now) {
+            timer_.expires_at(slot);
+            timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+                if (ec || self->stopped_) return;
+                self->send_next();
+            });
+            return;
+        }
+    }
+    send_next();
+}
+
+void poll_loop::send_next() {
     client_.get(targets_[replies_.size()], [self = shared_from_this()](fetch_result r) {
         net::dispatch(self->strand_, [self, r = std::move(r)]() mutable { self->on_fetch(std::move(r)); });
     });

@@ -16,6 +16,7 @@
 #include "daemon/http_client.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/rate_limited_log.hpp"
+#include "daemon/request_pacer.hpp"
 #include "daemon/quote_gate.hpp"
 #include "tickerd/config.hpp"
 #include "tickerd/feed.hpp"
@@ -34,7 +35,8 @@ public:
     poll_loop(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, const poll_feed& feed,
               const provider_config& provider, std::string upstream_symbol, std::vector<fed_symbol> symbols,
               snapshot_store& store, quote_gate& gate, rate_limited_log& log, metrics& stats,
-              std::string api_key = {}, day_reference_book* day_references = nullptr);
+              std::string api_key = {}, day_reference_book* day_references = nullptr,
+              std::shared_ptr<request_pacer> pacer = nullptr);
     void start();
     void stop();
     const std::string& label() const { return label_; }
@@ -42,7 +44,8 @@ public:
 private:
     void schedule(std::chrono::milliseconds delay);
     void poll();
-    void fetch_next();
+    void fetch_next();  // waits for the provider's pacer, then send_next()
+    void send_next();
     void on_fetch(fetch_result r);
     void on_replies();
     void on_failure(const feed_error& error, upstream_outcome outcome, std::optional<std::chrono::seconds> retry_after);
@@ -64,6 +67,7 @@ private:
     provider_metrics& stats_;
     std::chrono::steady_clock::time_point poll_started_{};
     day_reference_book* day_references_;  // for feeds with daemon_day_reference
+    std::shared_ptr<request_pacer> pacer_;  // shared by every loop of this provider; null: unpaced
     std::vector<fetch_result> replies_;
     unsigned failures_ = 0;
     bool stopped_ = false;

@@ -142,7 +142,10 @@ private:
 
     void do_tls_handshake() {
         auto& tls = tls_->next_layer();
-        if (!SSL_set_tlsext_host_name(tls.native_handle(), origin_.host.c_str())) {
+        // SNI carries host names only (RFC 6066): none for an IP literal, which the certificate must name instead.
+        boost::system::error_code not_ip;
+        net::ip::make_address(origin_.host, not_ip);
+        if (not_ip && !SSL_set_tlsext_host_name(tls.native_handle(), origin_.host.c_str())) {
             return fail("TLS: cannot set SNI host name");
         }
         tls.set_verify_mode(ssl::verify_peer);

@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tickerd/config.hpp"
 #include "tickerd/feed.hpp"
@@ -873,4 +875,94 @@ TEST_CASE("openerapi: known provider with a default base_url and hourly interval
         "[[symbols]]\nid = \"USD/VND\"\nclass = \"fx\"\ncurrency = \"VND\"\nsources = [\"openerapi:VND\"]\n[providers.openerapi]\n",
         "symbols[0].sources[0]");
     CHECK(contains(e.message, "BASE/QUOTE"));
+TEST_CASE("markets: half_days and half_day_close", "[config][market_calendar][half_days]") {
+    const std::string base = providers + nvda + "market = \"XHKG\"\n";
+    const auto c = expect_ok(base + "[markets.XHKG]\nhalf_days = [\"2026-12-24\", 2026-12-31]\n");
+    const auto* s = c.find_symbol("NVDA");
+    REQUIRE(s != nullptr);
+    REQUIRE(s->calendar != nullptr);
+    REQUIRE(s->calendar->half_days.size() == 2);
+    CHECK(s->calendar->half_days[1] == std::chrono::year{2026} / 12 / 31);
+    CHECK(s->calendar->half_day_close == std::chrono::minutes(12 * 60));  // the built-in's
+
+    const auto c2 = expect_ok(base + "[markets.XHKG]\nhalf_day_close = \"11:00\"\nhalf_days = [\"2026-12-24\"]\n");
+    CHECK(c2.find_symbol("NVDA")->calendar->half_day_close == std::chrono::minutes(11 * 60));
+
+    expect_error(base + "[markets.XHKG]\nhalf_days = [\"2026-13-01\"]\n", "markets.XHKG.half_days[0]");
+    expect_error(base + "[markets.XHKG]\nhalf_days = \"2026-12-24\"\n", "markets.XHKG.half_days");
+    expect_error(base + "[markets.XHKG]\nholidays = [\"2026-12-24\"]\nhalf_days = [\"2026-12-24\"]\n",
+                 "markets.XHKG.half_days[0]");
+    expect_error(base + "[markets.XHKG]\nhalf_day_close = \"12\"\n", "markets.XHKG.half_day_close");
+    expect_error(base + "[markets.XHKG]\nhalf_day_close = \"08:00\"\n", "markets.XHKG.half_day_close");
+    expect_error(base + "[markets.XHKG]\nhalf_day_close = \"16:30\"\n", "markets.XHKG.half_day_close");
+    // A new market with half days must say when they close.
+    expect_error(providers + nvda + "market = \"NEW\"\n[markets.NEW]\ntimezone = \"UTC\"\nregular = [\"09:00-17:00\"]\n"
+                                    "half_days = [\"2026-12-24\"]\n",
+                 "markets.NEW.half_day_close");
+}
+
+TEST_CASE("config/tickerd.toml ships 2026 and 2027 holidays and half days", "[config][market_calendar][half_days]") {
+    auto r = load_config(std::string(TICKERD_SOURCE_DIR) + "/config/tickerd.toml");
+    if (!r.ok()) FAIL(r.error().what());
+    const auto& c = r.value();
+    using std::chrono::year;
+    const auto* nvda_sym = c.find_symbol("NVDA");
+    const auto* hk_sym = c.find_symbol("9988.HK");
+    REQUIRE(nvda_sym != nullptr);
+    REQUIRE(hk_sym != nullptr);
+    const auto& us = *nvda_sym->calendar;
+    const auto& hk = *hk_sym->calendar;
+    auto has = [](const std::vector<std::chrono::year_month_day>& v, std::chrono::year_month_day d) {
+        return std::find(v.begin(), v.end(), d) != v.end();
+    };
+    CHECK(has(us.holidays, year{2026} / 11 / 26));
+    CHECK(has(us.holidays, year{2027} / 12 / 24));  // Christmas 2027 observed on Friday
+    CHECK(has(us.half_days, year{2026} / 11 / 27));
+    CHECK(has(us.half_days, year{2026} / 12 / 24));
+    CHECK(has(us.half_days, year{2027} / 11 / 26));
+    CHECK(has(hk.holidays, year{2026} / 2 / 17));   // Lunar New Year
+    CHECK(has(hk.holidays, year{2027} / 2 / 9));    // the fourth day of Lunar New Year (the second was a Sunday)
+    CHECK(has(hk.half_days, year{2026} / 2 / 16));  // Lunar New Year's Eve
+    CHECK(has(hk.half_days, year{2026} / 12 / 24));
+    CHECK(has(hk.half_days, year{2027} / 12 / 31));
+    CHECK(hk.half_day_close == std::chrono::minutes(12 * 60));
+}
+
+TEST_CASE("providers: min_spacing defaults per provider, ca_file", "[config][pacing]") {
+    const auto c = expect_ok(providers + nvda + R"(
+[providers.finnhub]
+base_url = "https://finnhub.io"
+[providers.kraken]
+base_url = "https://api.kraken.com"
+min_spacing = "250ms"
+ca_file = "/etc/ssl/corp-proxy.pem"
+)");
+    CHECK(c.providers.at("finnhub").min_spacing == 1s);
+    CHECK(c.providers.at("yahoo").min_spacing == default_min_spacing("yahoo"));
+    CHECK(c.providers.at("coinbase").min_spacing == 100ms);
+    CHECK(c.providers.at("kraken").min_spacing == 250ms);
+    CHECK(c.providers.at("kraken").ca_file == "/etc/ssl/corp-proxy.pem");
+    CHECK(c.providers.at("yahoo").ca_file.empty());
+    CHECK(c.providers.at("sim").min_spacing == 0ms);
+    CHECK(expect_ok(providers + nvda + "[providers.binance]\nbase_url = \"https://x\"\nmin_spacing = \"0ms\"\n")
+              .providers.at("binance")
+              .min_spacing == 0ms);
+
+    expect_error(providers + nvda + "[providers.kraken]\nbase_url = \"https://x\"\nmin_spacing = \"1.5s\"\n",
+                 "providers.kraken.min_spacing");
+    expect_error(providers + nvda + "[providers.kraken]\nbase_url = \"https://x\"\nmin_spacing = \"2h\"\n",
+                 "providers.kraken.min_spacing");
+    expect_error(providers + nvda + "[providers.kraken]\nbase_url = \"https://x\"\nca_file = \"\"\n",
+                 "providers.kraken.ca_file");
+    expect_error(providers + nvda + "[providers.kraken]\nbase_url = \"https://x\"\nca_file = 3\n",
+                 "providers.kraken.ca_file");
+    expect_error(providers + nvda + "[providers.coinbase_ws]\nbase_url = \"wss://x\"\nmin_spacing = \"1s\"\n",
+                 "providers.coinbase_ws.min_spacing");
+    auto sim_with = [](std::string key) {
+        std::string p = providers;
+        p.replace(p.find("seed = 7\n"), 9, "seed = 7\n" + key);
+        return p + nvda;
+    };
+    expect_error(sim_with("min_spacing = \"1s\"\n"), "providers.sim.min_spacing");
+    expect_error(sim_with("ca_file = \"/x.pem\"\n"), "providers.sim.ca_file");
 }

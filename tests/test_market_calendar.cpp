@@ -201,3 +201,56 @@ TEST_CASE("the normaliser takes market from the calendar at the time of receipt"
     REQUIRE(q);
     CHECK(q->market == market_state::always);
 }
+
+TEST_CASE("XHKG half day: the morning session only, closed from 12:00", "[market_calendar][half_days]") {
+    market_calendar hk = builtin("XHKG");
+    hk.half_days = {std::chrono::year{2026} / 12 / 24};
+    // Thursday 2026-12-24, HKT (UTC+8): 09:30 = 01:30Z, 12:00 = 04:00Z, 13:00 = 05:00Z, 16:00 = 08:00Z.
+    CHECK(state(hk, utc(2026, 12, 24, 1, 29)) == "closed");
+    CHECK(state(hk, utc(2026, 12, 24, 1, 30)) == "open");
+    CHECK(state(hk, utc(2026, 12, 24, 3, 59, 59, 999)) == "open");
+    CHECK(state(hk, utc(2026, 12, 24, 4, 0)) == "closed");  // not a lunch break: the day is over
+    CHECK(state(hk, utc(2026, 12, 24, 5, 30)) == "closed");
+    CHECK(state(hk, utc(2026, 12, 24, 7, 59)) == "closed");
+    // The next trading day is a full day again.
+    CHECK(state(hk, utc(2026, 12, 28, 4, 30)) == "break");
+    CHECK(state(hk, utc(2026, 12, 28, 5, 30)) == "open");
+}
+
+TEST_CASE("NYSE early close: regular to 13:00, late trading 13:00-17:00", "[market_calendar][half_days]") {
+    market_calendar xnys = builtin("XNYS");
+    xnys.half_days = {std::chrono::year{2026} / 11 / 27};
+    // Friday 2026-11-27, EST (UTC-5): 13:00 = 18:00Z, 16:00 = 21:00Z, 17:00 = 22:00Z.
+    CHECK(state(xnys, utc(2026, 11, 27, 9, 0)) == "pre");
+    CHECK(state(xnys, utc(2026, 11, 27, 14, 30)) == "open");
+    CHECK(state(xnys, utc(2026, 11, 27, 17, 59, 59, 999)) == "open");
+    CHECK(state(xnys, utc(2026, 11, 27, 18, 0)) == "post");
+    CHECK(state(xnys, utc(2026, 11, 27, 21, 30)) == "post");
+    CHECK(state(xnys, utc(2026, 11, 27, 22, 0)) == "closed");
+    // The day before is a normal day: open at 13:00 local.
+    CHECK(state(xnys, utc(2026, 11, 25, 18, 0)) == "open");
+}
+
+TEST_CASE("a half day without half_day_close changes nothing", "[market_calendar][half_days]") {
+    market_calendar m;
+    m.name = "T";
+    m.timezone = "UTC";
+    m.regular = {{std::chrono::hours(9), std::chrono::hours(17)}};
+    m.weekdays = {false, true, true, true, true, true, false};
+    m.half_days = {std::chrono::year{2026} / 12 / 24};
+    CHECK(state(m, utc(2026, 12, 24, 16, 0)) == "open");
+    m.half_day_close = std::chrono::hours(12);
+    CHECK(state(m, utc(2026, 12, 24, 16, 0)) == "closed");
+    CHECK(state(m, utc(2026, 12, 24, 11, 59)) == "open");
+}
+
+TEST_CASE("parse_clock_time", "[market_calendar][half_days]") {
+    CHECK(parse_clock_time("13:00") == std::chrono::minutes(780));
+    CHECK(parse_clock_time("00:00") == std::chrono::minutes(0));
+    CHECK(parse_clock_time("23:59") == std::chrono::minutes(1439));
+    CHECK_FALSE(parse_clock_time("24:00"));
+    CHECK_FALSE(parse_clock_time("9:30"));
+    CHECK_FALSE(parse_clock_time("12:60"));
+    CHECK_FALSE(parse_clock_time("12-00"));
+    CHECK_FALSE(parse_clock_time(""));
+}

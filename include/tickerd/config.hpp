@@ -55,7 +55,12 @@ struct provider_config {
     std::string api_key_file;                        // keyed providers: file holding the key (else $TICKERD_<NAME>_API_KEY)
     milliseconds closed_interval{60'000};           // for a poll loop whose symbols' markets are all closed
     milliseconds idle_timeout{5'000};               // coinbase_ws only: reconnect after this long without a message
+    milliseconds min_spacing{0};                    // polled providers: least time between two requests (all symbols)
+    std::string ca_file;                            // extra trusted CA certificates (PEM), besides the system store
 };
+
+// The default providers.NAME.min_spacing, from the provider's published rate limit.
+milliseconds default_min_spacing(std::string_view provider);
 
 struct source_ref {
     std::string provider;

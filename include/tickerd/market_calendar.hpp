@@ -31,6 +31,11 @@ struct market_calendar {
     std::optional<session_range> post;   // after the last regular session
     std::array<bool, 7> weekdays{};      // trading days, indexed 0 = Sunday .. 6 = Saturday
     std::vector<std::chrono::year_month_day> holidays;  // local dates without any session
+    // Early-close days: regular trading ends at half_day_close (sessions after it
+    // are dropped), and a post session starts then instead, keeping its length
+    // (NYSE: 13:00, late trading to 17:00; HKEX: 12:00, no afternoon session).
+    std::vector<std::chrono::year_month_day> half_days;
+    std::optional<std::chrono::minutes> half_day_close;  // local time; set whenever half_days is not empty
 };
 
 // The state of the market at `utc`: always, open, brk (between two regular
@@ -49,6 +54,9 @@ const market_calendar* find_builtin_calendar(std::string_view name);
 
 // True when the system time zone database knows `name` ("America/New_York").
 bool is_known_time_zone(std::string_view name);
+
+// "13:00" -> 780 minutes. HH:MM with HH 00..23.
+std::optional<std::chrono::minutes> parse_clock_time(std::string_view text);
 
 // "09:30-16:00" -> {570, 960}. HH:MM with HH 00..23 (or 24:00 as an end), begin < end.
 std::optional<session_range> parse_session_range(std::string_view text);

@@ -10,13 +10,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <list>
+#include <sstream>
 #include <stdexcept>
 
 namespace tickerd::test {
@@ -82,6 +85,7 @@ net::awaitable<void> fake_upstream::impl::serve(fake_upstream& self, std::shared
         recorded_request seen;
         seen.method = std::string(req.method_string());
         seen.target = std::string(req.target());
+        seen.at = std::chrono::steady_clock::now();
         if (auto it = req.find(http::field::user_agent); it != req.end()) seen.user_agent = std::string(it->value());
         for (const auto& field : req) seen.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         self.record(std::move(seen));
@@ -96,6 +100,12 @@ net::awaitable<void> fake_upstream::impl::serve(fake_upstream& self, std::shared
         if (r.mode == fault::close_without_reply) {
             boost::system::error_code ec;
             conn->socket.shutdown(tcp::socket::shutdown_both, ec);
+            conn->socket.close(ec);
+            co_return;
+        }
+        if (r.mode == fault::reset) {
+            boost::system::error_code ec;
+            conn->socket.set_option(net::socket_base::linger(true, 0), ec);  // close() sends RST
             conn->socket.close(ec);
             co_return;
         }
@@ -116,6 +126,27 @@ net::awaitable<void> fake_upstream::impl::serve(fake_upstream& self, std::shared
         res.keep_alive(req.keep_alive());
         if (req.method() != http::verb::head) res.body() = r.body;
         res.prepare_payload();
+        if (r.mode == fault::trickle || r.mode == fault::truncate) {
+            std::ostringstream os;
+            os << res;
+            std::string wire = os.str();
+            if (r.mode == fault::truncate) wire.resize(wire.size() - res.body().size() / 2);
+            const std::size_t step = r.mode == fault::trickle ? 1 : wire.size();
+            for (std::size_t i = 0; i < wire.size(); i += step) {
+                auto [tec, tn] = co_await net::async_write(conn->socket, net::buffer(wire.data() + i, std::min(step, wire.size() - i)),
+                                                           nothrow_awaitable);
+                (void)tn;
+                if (tec) co_return;
+                if (r.mode != fault::trickle) continue;
+                conn->timer.expires_after(r.trickle_every);
+                auto [ttec] = co_await conn->timer.async_wait(nothrow_awaitable);
+                if (ttec) co_return;
+            }
+            boost::system::error_code ec;
+            conn->socket.shutdown(tcp::socket::shutdown_both, ec);
+            conn->socket.close(ec);
+            co_return;
+        }
         auto [wec, wn] = co_await http::async_write(conn->socket, res, nothrow_awaitable);
         (void)wn;
         if (wec) co_return;
@@ -156,13 +187,24 @@ fake_upstream::fake_upstream() : impl_(std::make_unique<impl>()) {
     thread_ = std::thread([this] { impl_->ioc.run(); });
 }
 
+fake_upstream::fake_upstream(const tls_identity& identity) : fake_upstream() {
+    tls_ = std::make_unique<tls_front>(port_, identity);
+}
+
 fake_upstream::~fake_upstream() {
+    tls_.reset();  // first: it relays to this server
     net::post(impl_->ioc, [this] { impl_->shutdown(); });
     // Every coroutine ends once its socket/timer is closed, so run() returns.
     thread_.join();
 }
 
-std::string fake_upstream::base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+std::uint16_t fake_upstream::port() const { return tls_ ? tls_->port() : port_; }
+
+std::string fake_upstream::base_url() const {
+    return fmt::format("{}://127.0.0.1:{}", tls_ ? "https" : "http", port());
+}
+
+std::size_t fake_upstream::failed_tls_handshakes() const { return tls_ ? tls_->failed_handshakes() : 0; }
 
 void fake_upstream::set_route(std::string key, fake_response response) {
     std::scoped_lock lk(mu_);
@@ -245,6 +287,44 @@ fake_response hanging() {
     fake_response r;
     r.mode = fault::hang;
     return r;
+}
+
+fake_response server_error() {
+    return with_status(500, R"({"error":"Internal Server Error"})");
+}
+
+fake_response rate_limited(std::chrono::seconds retry_after) {
+    auto r = with_status(429, R"({"error":"Too Many Requests"})");
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+    return r;
+}
+
+fake_response trickling(fake_response r, std::chrono::milliseconds every) {
+    r.mode = fault::trickle;
+    r.trickle_every = every;
+    return r;
+}
+
+fake_response resetting() {
+    fake_response r;
+    r.mode = fault::reset;
+    return r;
+}
+
+fake_response garbage() {
+    return json_ok(std::string("\x1f\x8b\x08\0garbage{{[\"\xff\xfe not json at all", 30));
+}
+
+fake_response truncated(fake_response r) {
+    r.mode = fault::truncate;
+    return r;
+}
+
+fake_response oversized(std::size_t bytes) {
+    std::string body = R"({"padding":")";
+    body.append(bytes > body.size() + 2 ? bytes - body.size() - 2 : 0, 'x');
+    body += "\"}";
+    return json_ok(std::move(body));
 }
 
 // --- bodies -----------------------------------------------------------------

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/test_tls.hpp"
+
 namespace tickerd::test {
 
 // What the fake does with a request that matched a route.
@@ -20,6 +22,9 @@ enum class fault {
     none,                // reply normally (after `delay`, if any)
     close_without_reply, // read the request, then close the connection
     hang,                // read the request and never answer (until the client gives up)
+    trickle,             // send the reply a few bytes at a time, `trickle_every` apart (slower than any deadline)
+    reset,               // read the request, then reset the connection (TCP RST)
+    truncate,            // send the head and half of the body (Content-Length says more), then close
 };
 
 struct fake_response {
@@ -29,6 +34,7 @@ struct fake_response {
     std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
     std::chrono::milliseconds delay{0};                         // before replying (or closing)
     fault mode = fault::none;
+    std::chrono::milliseconds trickle_every{250};  // fault::trickle: pause between two bytes
 };
 
 // Ready-made responses.
@@ -38,23 +44,36 @@ fake_response with_status(unsigned status, std::string body,
 fake_response html_page(unsigned status = 200);  // an outage/consent-like HTML page
 fake_response closing();                         // close without a reply
 fake_response hanging();                         // never reply
+// Fault modes shared by every test (each answers one request this way until the route changes).
+fake_response server_error();                                          // 500 with a JSON error body
+fake_response rate_limited(std::chrono::seconds retry_after);          // 429 with Retry-After
+fake_response trickling(fake_response r, std::chrono::milliseconds every = std::chrono::milliseconds(250));
+fake_response resetting();                                             // TCP reset after the request
+fake_response garbage();                                               // 200, JSON content type, bytes that are not JSON
+fake_response truncated(fake_response r);                              // r cut in the middle of its body
+fake_response oversized(std::size_t bytes);                            // 200 with a JSON body of `bytes` bytes
 
 struct recorded_request {
     std::string method;
     std::string target;      // as sent, with its query
     std::string user_agent;  // empty when the header was missing
     std::vector<std::pair<std::string, std::string>> headers;  // every request header, as sent
+    std::chrono::steady_clock::time_point at;                 // when the whole request had arrived
 };
 
 class fake_upstream {
 public:
     fake_upstream();  // binds 127.0.0.1:0 and starts serving
+    // The same behind TLS: https://127.0.0.1:PORT with `identity` (see test_tls.hpp).
+    explicit fake_upstream(const tls_identity& identity);
     ~fake_upstream();
     fake_upstream(const fake_upstream&) = delete;
     fake_upstream& operator=(const fake_upstream&) = delete;
 
-    std::uint16_t port() const { return port_; }
-    std::string base_url() const;  // "http://127.0.0.1:PORT"
+    std::uint16_t port() const;    // the port clients connect to (the TLS front's when TLS)
+    std::string base_url() const;  // "http://127.0.0.1:PORT", or "https://127.0.0.1:PORT" with TLS
+    // TLS handshakes the front refused or that failed (0 without TLS).
+    std::size_t failed_tls_handshakes() const;
 
     // `key` is an exact target ("/a?x=1") or a path ("/a"). A request is
     // matched on its exact target first, then on its path (query ignored).
@@ -75,6 +94,7 @@ private:
     std::unique_ptr<impl> impl_;
     std::uint16_t port_ = 0;
     std::thread thread_;
+    std::unique_ptr<tls_front> tls_;
 
     mutable std::mutex mu_;
     std::map<std::string, fake_response, std::less<>> routes_;

@@ -185,12 +185,21 @@ fake_ws_upstream::fake_ws_upstream() : impl_(std::make_unique<impl>()) {
     thread_ = std::thread([this] { impl_->ioc.run(); });
 }
 
+fake_ws_upstream::fake_ws_upstream(const tls_identity& identity) : fake_ws_upstream() {
+    tls_ = std::make_unique<tls_front>(port_, identity);
+}
+
 fake_ws_upstream::~fake_ws_upstream() {
+    tls_.reset();  // first: it relays to this server
     net::post(impl_->ioc, [this] { impl_->shutdown(); });
     thread_.join();
 }
 
-std::string fake_ws_upstream::base_url() const { return fmt::format("ws://127.0.0.1:{}", port_); }
+std::uint16_t fake_ws_upstream::port() const { return tls_ ? tls_->port() : port_; }
+
+std::string fake_ws_upstream::base_url() const {
+    return fmt::format("{}://127.0.0.1:{}", tls_ ? "wss" : "ws", port());
+}
 
 void fake_ws_upstream::set_mode(ws_mode mode) {
     {

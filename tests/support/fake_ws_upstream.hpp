@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_tls.hpp"
+
 namespace tickerd::test {
 
 enum class ws_mode {
@@ -25,12 +27,14 @@ enum class ws_mode {
 class fake_ws_upstream {
 public:
     fake_ws_upstream();  // binds 127.0.0.1:0 and starts serving
+    // The same behind TLS: wss://127.0.0.1:PORT with `identity` (see test_tls.hpp).
+    explicit fake_ws_upstream(const tls_identity& identity);
     ~fake_ws_upstream();
     fake_ws_upstream(const fake_ws_upstream&) = delete;
     fake_ws_upstream& operator=(const fake_ws_upstream&) = delete;
 
-    std::uint16_t port() const { return port_; }
-    std::string base_url() const;  // "ws://127.0.0.1:PORT"
+    std::uint16_t port() const;    // the port clients connect to (the TLS front's when TLS)
+    std::string base_url() const;  // "ws://127.0.0.1:PORT", or "wss://127.0.0.1:PORT" with TLS
 
     void set_mode(ws_mode mode);
 
@@ -54,6 +58,7 @@ private:
     std::unique_ptr<impl> impl_;
     std::uint16_t port_ = 0;
     std::thread thread_;
+    std::unique_ptr<tls_front> tls_;
 };
 
 std::string coinbase_ws_ticker_body(std::string_view product, std::uint64_t sequence, std::string_view price,
