@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/fd_limit.hpp"
 #include "daemon/hub.hpp"
 #include "daemon/listener.hpp"
 #include "daemon/poll_loop.hpp"
@@ -127,6 +128,11 @@ int run_daemon(const config& cfg) {
     quote_gate gate(cfg, store, upstream_log);
 
     net::io_context ioc(static_cast<int>(threads));
+    const std::uint64_t max_files = raise_open_file_limit();
+    if (cfg.limits.max_connections != 0 && max_files < cfg.limits.max_connections + 64) {
+        spdlog::warn("open file limit {} is below limits.max_connections {} (+64): raise LimitNOFILE", max_files,
+                     cfg.limits.max_connections);
+    }
 
     auto http = std::make_shared<listener>(ioc, state);
     if (auto err = http->bind(cfg.server.listen_host, cfg.server.listen_port); !err.empty()) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "daemon/connection_limiter.hpp"
 #include "daemon/hub.hpp"
 #include "daemon/static_files.hpp"
 #include "tickerd/price_history.hpp"
@@ -14,7 +15,12 @@ namespace tickerd {
 
 struct server_state {
     server_state(const config& c, snapshot_store& s, hub& h, price_history& ph, static_files web_files)
-        : cfg(c), store(s), clients(h), history(ph), web(std::move(web_files)) {}
+        : cfg(c),
+          store(s),
+          clients(h),
+          history(ph),
+          web(std::move(web_files)),
+          connections(c.limits.max_connections, c.limits.max_connections_per_ip) {}
 
     const config& cfg;
     snapshot_store& store;
@@ -22,6 +28,7 @@ struct server_state {
     price_history& history;
     const static_files web;
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    connection_limiter connections;  // limits.max_connections and max_connections_per_ip
 
     // GET /v1/snapshot (unfiltered) is built once per seq and shared.
     shared_text snapshot_body(std::uint64_t& seq_out);

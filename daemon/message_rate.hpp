@@ -1,0 +1,42 @@
+#pragma once
+// limits.messages_per_second for what one client sends: a token bucket with a
+// burst of one second's worth. Over the rate, a message is refused and the
+// client warned once; another one before the bucket has a token again closes
+// it (1008). Pure: the caller passes `now`.
+#include <algorithm>
+#include <chrono>
+
+namespace tickerd {
+
+class message_rate {
+public:
+    using clock = std::chrono::steady_clock;
+    enum class verdict { accept, warn, close };
+
+    // 0: unlimited.
+    message_rate(unsigned per_second, clock::time_point now)
+        : rate_(per_second), tokens_(per_second), last_(now) {}
+
+    verdict on_message(clock::time_point now) {
+        if (rate_ == 0) return verdict::accept;
+        const double elapsed = std::chrono::duration<double>(now - last_).count();
+        last_ = now;
+        tokens_ = std::min<double>(rate_, tokens_ + elapsed * rate_);
+        if (tokens_ >= 1.0) {
+            tokens_ -= 1.0;
+            warned_ = false;
+            return verdict::accept;
+        }
+        if (warned_) return verdict::close;
+        warned_ = true;
+        return verdict::warn;
+    }
+
+private:
+    unsigned rate_;
+    double tokens_;
+    clock::time_point last_;
+    bool warned_ = false;
+};
+
+}  // namespace tickerd
