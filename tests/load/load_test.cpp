@@ -43,7 +43,7 @@ namespace {
 constexpr std::size_t readers = 2000;
 constexpr std::size_t non_readers = 200;
 constexpr std::size_t symbols = 10;
-constexpr std::size_t rss_bound_mb = 200;
+constexpr std::size_t rss_bound_mb = 128;  // measured peak: about 40 MB
 
 std::string load_config() {
     std::string cfg = R"([server]
