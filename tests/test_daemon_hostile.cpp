@@ -3,6 +3,7 @@
 // that a well-behaved WebSocket client connected meanwhile keeps getting updates.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 
 #include <string>
 #include <thread>
@@ -242,5 +243,50 @@ TEST_CASE("Path traversal on static paths never leaves the web root", "[integrat
         CHECK((r.status == 404 || r.status == 400));
         CHECK(r.body.find("root:") == std::string::npos);
     }
+    good.still_served();
+}
+
+TEST_CASE("A slow reader over its queue budget is closed with 1013, a reader of nothing is reset", "[integration]") {
+    std::string cfg = hostile_config();
+    cfg.replace(cfg.find("[limits]\n"), 9, "[limits]\nsend_buffer_bytes = 4096\nslow_client_timeout = \"10s\"\n");
+    // Pings every 500 ms would drop a client that reads nothing for a second; here it must stay until the budget speaks.
+    cfg.replace(cfg.find("ping_interval = \"500ms\""), 24, "max_queued_messages = 1\nping_interval = \"30s\"");
+    daemon_process d(cfg);
+    bystander good(d.port());
+
+    raw_socket slow;
+    slow.connect(d.port(), 4096);
+    REQUIRE(slow.ws_upgrade("/v1/stream") == 101);
+    // Stop reading until the daemon can write no more: the bytes waiting on our side stop growing.
+    int last = -1;
+    int waiting = 0;
+    REQUIRE(eventually(
+        [&] {
+            int n = 0;
+            ioctl(slow.fd(), FIONREAD, &n);
+            const bool steady = n > 0 && n == last;
+            last = n;
+            waiting = n;
+            return steady;
+        },
+        10s, 500ms));
+    INFO("bytes waiting unread: " << waiting);
+    // Our window is closed; the daemon's send buffer (send_buffer_bytes) fills next, at about 5 KB/s,
+    // and its write is then stuck. slow_client_timeout (10 s) leaves ample margin.
+    std::this_thread::sleep_for(4s);
+    // Each subscribe is answered with a snapshot; with the socket full they queue, and the second is over budget.
+    for (int i = 0; i < 3; ++i) slow.send_frame(1, R"({"op":"subscribe","symbols":[]})");
+    std::this_thread::sleep_for(300ms);
+    // Reading again: the write in flight completes, then the close frame arrives.
+    std::vector<std::string> texts;
+    const auto code = slow.wait_close(5s, &texts);
+    INFO("messages read before the close: " << texts.size() << "\n" << d.log_tail(10));
+    CHECK(code == 1013u);
+
+    raw_socket mute;
+    mute.connect(d.port(), 4096);
+    REQUIRE(mute.ws_upgrade("/v1/stream") == 101);
+    // Never reads: after slow_client_timeout (10 s) with a write stuck, the daemon resets it.
+    CHECK(eventually([&] { return mute.peer_gone(); }, 20s, 200ms));
     good.still_served();
 }
