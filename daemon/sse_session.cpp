@@ -51,6 +51,7 @@ public:
             "Cache-Control: no-cache\r\nConnection: keep-alive\r\nX-Accel-Buffering: no\r\n{}\r\nretry: 2000\n\n",
             version == 10 ? 0 : 1, TICKERD_VERSION, cors);
         outbox_.push_message("", 0, text_of(std::move(head)));
+        pump();  // in flight at once: it does not count against max_queued_messages
         const auto view = state_.store.snapshot(subscription_.indexes(), since_);
         subscription_.snapshot_sent(subscription_.indexes(), view.seq);
         send("snapshot", view.seq, text_of(encode_stream_snapshot(view.seq, since_, view.quotes)));
