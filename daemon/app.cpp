@@ -15,6 +15,7 @@
 
 #include "daemon/day_reference_book.hpp"
 #include "daemon/feed_set.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/hub.hpp"
 #include "daemon/listener.hpp"
 #include "daemon/metrics.hpp"
@@ -188,6 +189,11 @@ int run_daemon(const config& cfg) {
     state.active_source = [&gate](std::size_t index) { return gate.active_source(index); };
 
     net::io_context ioc(static_cast<int>(threads));
+    const std::uint64_t max_files = raise_open_file_limit();
+    if (cfg.limits.max_connections != 0 && max_files < cfg.limits.max_connections + 64) {
+        spdlog::warn("open file limit {} is below limits.max_connections {} (+64): raise LimitNOFILE", max_files,
+                     cfg.limits.max_connections);
+    }
 
     auto http = std::make_shared<listener>(ioc, state);
     // [ops] socket activation: serve on the socket systemd passed instead of binding server.listen.

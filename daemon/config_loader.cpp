@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -321,9 +323,11 @@ public:
 
     config run(const toml::table& root) {
         config c;
-        check_keys(root, "", {"log_level", "server", "history", "bad_tick", "symbols", "providers", "markets"});
+        check_keys(root, "",
+                   {"log_level", "server", "limits", "history", "bad_tick", "symbols", "providers", "markets"});
         if (const auto* n = root.get("log_level")) c.log_level = log_level(*n);
         if (const auto* n = root.get("server")) c.server = server(as_table(*n, "server"));
+        if (const auto* n = root.get("limits")) c.limits = limits(as_table(*n, "limits"));
         if (const auto* n = root.get("history")) c.history = history(as_table(*n, "history"));
         if (const auto* n = root.get("bad_tick")) c.bad_tick = bad_tick(as_table(*n, "bad_tick"));
         if (const auto* n = root.get("providers")) {
@@ -362,7 +366,7 @@ private:
         server_config s;
         check_keys(t, "server",
                    {"listen", "threads", "ping_interval", "heartbeat_interval", "max_queued_messages", "web_root", "state_dir",
-                    "state_save_interval"});
+                    "state_save_interval", "trusted_proxies", "allowed_origins", "cors_origins"});
         if (const auto* n = t.get("listen")) parse_listen(*n, "server.listen", s);
         if (const auto* n = t.get("threads")) s.threads = static_cast<unsigned>(get_int(*n, "server.threads", 0, max_threads));
         if (const auto* n = t.get("ping_interval")) s.ping_interval = get_duration(*n, "server.ping_interval", true);
@@ -385,7 +389,81 @@ private:
             s.state_save_interval = get_duration(*n, "server.state_save_interval", true);
             if (s.state_save_interval < milliseconds{100}) fail("server.state_save_interval", "must be at least 100ms", n);
         }
+        if (const auto* n = t.get("trusted_proxies")) {
+            s.trusted_proxies.clear();
+            for_each_string(*n, "server.trusted_proxies", [&](const std::string& v, const std::string& key,
+                                                              const toml::node& item) {
+                const auto net = parse_network(v);
+                if (!net)
+                    fail(key, fmt::format("\"{}\": expected an IP address or CIDR network, e.g. \"10.0.0.0/8\"", v),
+                         &item);
+                s.trusted_proxies.push_back(*net);
+            });
+        }
+        if (const auto* n = t.get("allowed_origins")) s.allowed_origins = origins(*n, "server.allowed_origins", false);
+        if (const auto* n = t.get("cors_origins")) s.cors_origins = origins(*n, "server.cors_origins", true);
         return s;
+    }
+
+    template <class F>
+    static void for_each_string(const toml::node& n, const std::string& key, F&& f) {
+        const auto* arr = n.as_array();
+        if (arr == nullptr) wrong_type(key, "an array of strings", n);
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+            const std::string k = index_path(key, i);
+            f(get_string((*arr)[i], k), k, (*arr)[i]);
+        }
+    }
+
+    // "https://example.com[:port]": scheme and host, no path; compared case-insensitively.
+    static std::vector<std::string> origins(const toml::node& n, const std::string& key, bool star) {
+        std::vector<std::string> out;
+        for_each_string(n, key, [&](const std::string& v, const std::string& k, const toml::node& item) {
+            if (star && v == "*") return out.push_back(v);
+            std::string lower = v;
+            for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            std::string_view rest;
+            if (lower.starts_with("http://")) rest = std::string_view(lower).substr(7);
+            if (lower.starts_with("https://")) rest = std::string_view(lower).substr(8);
+            const auto colon = rest.find(':');
+            const auto host = rest.substr(0, colon);
+            const bool port_ok = colon == std::string_view::npos || parse_port(rest.substr(colon + 1)).value_or(0) != 0;
+            if (rest.empty() || !port_ok || (!is_hostname(host) && !(host.starts_with('[') && host.ends_with(']'))))
+                fail(k,
+                     fmt::format("\"{}\": expected an origin such as \"https://example.com\" (scheme and host, no "
+                                 "path){}",
+                                 v, star ? ", or \"*\"" : ""),
+                     &item);
+            out.push_back(lower);
+        });
+        return out;
+    }
+
+    static limits_config limits(const toml::table& t) {
+        limits_config l;
+        check_keys(t, "limits",
+                   {"max_connections", "max_connections_per_ip", "max_header_bytes", "max_message_bytes",
+                    "handshake_timeout", "idle_timeout", "messages_per_second", "max_queued_bytes",
+                    "slow_client_timeout", "send_buffer_bytes"});
+        constexpr std::int64_t big = 1'000'000'000;
+        auto count = [&](const char* name, std::int64_t min, std::int64_t max, auto& out) {
+            if (const auto* n = t.get(name))
+                out = static_cast<std::remove_reference_t<decltype(out)>>(get_int(*n, join("limits", name), min, max));
+        };
+        auto duration = [&](const char* name, milliseconds& out) {
+            if (const auto* n = t.get(name)) out = get_duration(*n, join("limits", name), true);
+        };
+        count("max_connections", 0, big, l.max_connections);
+        count("max_connections_per_ip", 0, big, l.max_connections_per_ip);
+        count("max_header_bytes", 1024, 1 << 20, l.max_header_bytes);
+        count("max_message_bytes", 64, 1 << 20, l.max_message_bytes);
+        duration("handshake_timeout", l.handshake_timeout);
+        duration("idle_timeout", l.idle_timeout);
+        count("messages_per_second", 0, 100'000, l.messages_per_second);
+        count("max_queued_bytes", 4096, std::int64_t{1} << 32, l.max_queued_bytes);
+        duration("slow_client_timeout", l.slow_client_timeout);
+        count("send_buffer_bytes", 0, 64 << 20, l.send_buffer_bytes);
+        return l;
     }
 
     static history_config history(const toml::table& t) {

@@ -112,6 +112,7 @@ public:
     void slow_client_disconnect(stream_transport t) { slow_disconnects_[index(t)].fetch_add(1, std::memory_order_relaxed); }
     void updates_dropped(std::size_t n) { dropped_.fetch_add(n, std::memory_order_relaxed); }
     void update_coalesced() { coalesced_.fetch_add(1, std::memory_order_relaxed); }
+    void updates_coalesced(std::uint64_t n) { coalesced_.fetch_add(n, std::memory_order_relaxed); }
 
     // --- quotes ---
     void bad_tick_held() { bad_ticks_held_.fetch_add(1, std::memory_order_relaxed); }

@@ -151,6 +151,7 @@ result<client_message, std::string> parse_client_message(std::string_view text) 
     if (doc.get_object().get(obj)) return std::string("message must be a JSON object");
     std::optional<client_message::kind> op;
     std::optional<std::vector<std::string>> symbols;
+    std::optional<unsigned> max_hz;
     for (const auto field : obj) {
         if (field.key == "op") {
             std::string_view v;
@@ -173,12 +174,18 @@ result<client_message, std::string> parse_client_message(std::string_view text) 
                 list.emplace_back(s);
             }
             symbols = std::move(list);
+        } else if (field.key == "max_hz") {
+            std::uint64_t hz = 0;
+            if (field.value.get_uint64().get(hz) || hz > max_max_hz)
+                return fmt::format("\"max_hz\" must be an integer from 0 to {}", max_max_hz);
+            max_hz = static_cast<unsigned>(hz);
         }
         // Other fields are ignored so that newer clients can send options.
     }
     if (!op) return std::string("missing \"op\"");
     if (!symbols) return std::string("missing \"symbols\"");
-    return client_message{*op, std::move(*symbols)};
+    if (max_hz && *op != client_message::kind::subscribe) return std::string("\"max_hz\" is only valid on subscribe");
+    return client_message{*op, std::move(*symbols), max_hz};
 }
 
 std::vector<std::string> split_symbol_list(std::string_view text) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "daemon/connection_limiter.hpp"
 #include "daemon/hub.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/static_files.hpp"
@@ -16,7 +17,13 @@ namespace tickerd {
 
 struct server_state {
     server_state(const config& c, snapshot_store& s, hub& h, price_history& ph, static_files web_files, metrics& m)
-        : cfg(c), store(s), clients(h), history(ph), web(std::move(web_files)), stats(m),
+        : cfg(c),
+          store(s),
+          clients(h),
+          history(ph),
+          web(std::move(web_files)),
+          stats(m),
+          connections(c.limits.max_connections, c.limits.max_connections_per_ip),
           current_(std::make_shared<const config>(c)) {}
 
     // The config the daemon started with. Read only its start-only settings
@@ -31,6 +38,7 @@ struct server_state {
     // Symbol index -> position in its `sources` of the active source (for /metrics); unset: the first.
     std::function<std::size_t(std::size_t)> active_source;
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    connection_limiter connections;  // limits.max_connections and max_connections_per_ip
 
     // GET /v1/snapshot (unfiltered) is built once per seq and shared.
     shared_text snapshot_body(std::uint64_t& seq_out);

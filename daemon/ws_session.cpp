@@ -1,6 +1,6 @@
 #include "daemon/ws_session.hpp"
 
-#include <deque>
+#include <sys/socket.h>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/http_api.hpp"
+#include "daemon/message_rate.hpp"
+#include "daemon/outbox.hpp"
 #include "daemon/stream_subscription.hpp"
 #include "tickerd/protocol.hpp"
 
@@ -21,30 +23,45 @@ namespace websocket = boost::beast::websocket;
 
 namespace {
 
-constexpr std::size_t max_client_message = 4096;
+using clock = std::chrono::steady_clock;
+
+shared_text text_of(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+// How often a session checks that its write in flight is not stuck.
+clock::duration watchdog_period(std::chrono::milliseconds slow_client_timeout) {
+    return std::max<clock::duration>(slow_client_timeout / 4, std::chrono::milliseconds(50));
+}
 
 class ws_session : public stream_client, public std::enable_shared_from_this<ws_session> {
 public:
-    ws_session(net::ip::tcp::socket&& socket, stream_request what, server_state& state)
+    ws_session(net::ip::tcp::socket&& socket, stream_request what, connection_slot slot, server_state& state)
         : ws_(std::move(socket)),
           state_(state),
+          slot_(std::move(slot)),
           heartbeat_(ws_.get_executor()),
+          flush_(ws_.get_executor()),
+          watchdog_(ws_.get_executor()),
           subscription_(state.store.layout()->active, what.symbols),
-          since_(what.since) {}
+          outbox_({state.cfg.limits.max_queued_bytes, state.cfg.server.max_queued_messages}),
+          rate_(state.cfg.limits.messages_per_second, clock::now()),
+          since_(what.since) {
+        outbox_.set_max_hz(what.max_hz);
+    }
 
     ~ws_session() override { state_.clients.leave(this); }
 
     void run(http::request<http::string_body> req) {
         // Beast sends a ping after half the idle timeout and closes a peer that stays silent for all of it.
         websocket::stream_base::timeout opt{};
-        opt.handshake_timeout = std::chrono::seconds(10);
+        opt.handshake_timeout = state_.cfg.limits.handshake_timeout;
         opt.idle_timeout = state_.cfg.server.ping_interval * 2;
         opt.keep_alive_pings = true;
         ws_.set_option(opt);
         ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
             res.set(http::field::server, "tickerd/" TICKERD_VERSION);
         }));
-        ws_.read_message_max(max_client_message);
+        // Larger client messages fail the read; Beast then closes with 1009 itself.
+        ws_.read_message_max(state_.cfg.limits.max_message_bytes);
         ws_.text(true);
         ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
     }
@@ -74,16 +91,18 @@ private:
         send_snapshot(subscription_.indexes(), since_);
         do_read();
         arm_heartbeat();
+        arm_watchdog();
     }
 
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since) {
         if (indexes.empty()) {
             // A subscribe that adds nothing is still answered, with no quotes.
-            return send(std::make_shared<const std::string>(encode_stream_snapshot(state_.store.seq(), since, {})));
+            const auto seq = state_.store.seq();
+            return send("snapshot", seq, text_of(encode_stream_snapshot(seq, since, {})));
         }
         const auto view = state_.store.snapshot(indexes, since);
         subscription_.snapshot_sent(indexes, view.seq);
-        send(std::make_shared<const std::string>(encode_stream_snapshot(view.seq, since, view.quotes)));
+        send("snapshot", view.seq, text_of(encode_stream_snapshot(view.seq, since, view.quotes)));
     }
 
     // Remaps the subscription to the store's current symbols (after a reload).
@@ -99,12 +118,12 @@ private:
             std::vector<std::string> ids;
             for (const std::size_t i : delta.removed) ids.push_back(lay->slots[i]->id);
             subscription_.sent(lay->seq);
-            send(std::make_shared<const std::string>(encode_removed(lay->seq, ids)));
+            send("removed", lay->seq, text_of(encode_removed(lay->seq, ids)));
         }
         if (!delta.added.empty()) {
             const auto view = state_.store.snapshot(delta.added);
             subscription_.snapshot_sent(delta.added, view.seq);
-            if (!view.quotes.empty()) send(std::make_shared<const std::string>(encode_update(view.seq, view.quotes)));
+            if (!view.quotes.empty()) send("update", view.seq, text_of(encode_update(view.seq, view.quotes)));
         }
     }
 
@@ -112,37 +131,72 @@ private:
         if (closing_) return;
         if (change.layout > layout_version_ || !subscription_.knows(change.index)) sync_layout(true);
         if (!subscription_.accept(change)) return;
-        send(change.update_message);
+        const bool ok = outbox_.push_change(change);
+        if (const auto n = outbox_.take_coalesced()) state_.stats.updates_coalesced(n);
+        if (!ok) return too_slow();
+        pump();
     }
 
-    void send(shared_text msg) {
+    void send(std::string_view event, std::uint64_t seq, shared_text msg) {
         if (closing_) return;
-        if (queue_.size() >= state_.cfg.server.max_queued_messages) {
-            spdlog::info("stream client too slow ({} messages queued): closing", queue_.size());
-            state_.stats.slow_client_disconnect(stream_transport::websocket);
-            return close(websocket::close_code::try_again_later, "client too slow");
-        }
-        queue_.push_back(std::move(msg));
-        if (queue_.size() == 1) do_write();
+        if (!outbox_.push_message(event, seq, std::move(msg))) return too_slow();
+        pump();
     }
 
-    void do_write() {
-        ws_.async_write(net::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            self->on_write(ec);
-        });
+    void too_slow() {
+        state_.stats.slow_client_disconnect(stream_transport::websocket);
+        spdlog::info("stream client too slow ({} bytes queued): closing", outbox_.queued_bytes());
+        close(websocket::close_code::try_again_later, "client too slow");
+    }
+
+    // Starts the next write if none is in flight and something is due.
+    void pump() {
+        if (writing_ || closing_) return;
+        const auto now = clock::now();
+        auto next = outbox_.next(now);
+        if (!next) {
+            if (const auto due = outbox_.due(); due && !flush_armed_) {
+                flush_armed_ = true;
+                flush_.expires_at(*due);
+                flush_.async_wait([self = shared_from_this()](beast::error_code ec) {
+                    self->flush_armed_ = false;
+                    if (!ec) self->pump();
+                });
+            }
+            return;
+        }
+        write(std::move(*next), now);
+    }
+
+    void write(outgoing msg, clock::time_point now) {
+        current_ = std::move(msg);
+        buffers_.clear();
+        for (const auto& p : current_.pieces) buffers_.emplace_back(p->data(), p->size());
+        writing_ = true;
+        write_started_ = now;
+        ws_.async_write(buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    }
+
+    // Closing: the messages still queued go first when draining (a client
+    // closed for its message rate gets the error explaining it), then the close frame.
+    void finish_close() {
+        const auto now = clock::now();
+        if (draining_) {
+            if (auto next = outbox_.next(now)) return write(std::move(*next), now);
+        }
+        const auto [code, reason] = *pending_close_;
+        pending_close_.reset();
+        start_close(code, reason);
     }
 
     void on_write(beast::error_code ec) {
+        writing_ = false;
         if (ec) return fail();
-        last_send_ = std::chrono::steady_clock::now();
-        state_.stats.sent(stream_transport::websocket, queue_.front()->size());
-        queue_.pop_front();
-        if (!queue_.empty()) return do_write();
-        if (pending_close_) {
-            const auto [code, reason] = *pending_close_;
-            pending_close_.reset();
-            start_close(code, reason);
-        }
+        state_.stats.sent(stream_transport::websocket, current_.size());
+        last_send_ = clock::now();
+        current_ = {};
+        if (pending_close_) return finish_close();
+        pump();
     }
 
     void do_read() {
@@ -150,7 +204,7 @@ private:
     }
 
     void on_read(beast::error_code ec) {
-        if (ec == websocket::error::message_too_big) return close(websocket::close_code::too_big, "message too big");
+        // Oversized (1009), bad UTF-8 (1007) and protocol errors: Beast has already sent the close frame.
         if (ec) return fail();
         if (!ws_.got_text()) {
             buffer_.consume(buffer_.size());
@@ -158,82 +212,137 @@ private:
         }
         const std::string text = beast::buffers_to_string(buffer_.data());
         buffer_.consume(buffer_.size());
-        handle_message(text);
+        switch (rate_.on_message(clock::now())) {
+            case message_rate::verdict::accept: handle_message(text); break;
+            case message_rate::verdict::warn:
+                send("error", 0, text_of(encode_stream_error("rate_limited", "too many messages: slow down")));
+                break;
+            case message_rate::verdict::close:
+                return close(websocket::close_code::policy_error, "too many messages", true);
+        }
         if (!closing_) do_read();
     }
 
     void handle_message(const std::string& text) {
         auto msg = parse_client_message(text);
-        if (!msg) return send(std::make_shared<const std::string>(encode_stream_error("bad_request", msg.error())));
+        if (!msg) return send("error", 0, text_of(encode_stream_error("bad_request", msg.error())));
         sync_layout(true);  // slots from select_symbols are in the store's current layout
         auto sel = select_symbols(state_.store, msg->symbols);
         if (!sel.unknown.empty()) {
-            return send(std::make_shared<const std::string>(
-                encode_stream_error("unknown_symbol", "unknown symbol " + sel.unknown)));
+            return send("error", 0, text_of(encode_stream_error("unknown_symbol", "unknown symbol " + sel.unknown)));
         }
-        if (msg->op == client_message::kind::unsubscribe) return subscription_.remove(sel.indexes);
+        if (msg->op == client_message::kind::unsubscribe) {
+            subscription_.remove(sel.indexes);
+            return outbox_.drop(sel.indexes);
+        }
+        if (msg->max_hz) outbox_.set_max_hz(*msg->max_hz);
         // Answered with a snapshot of the newly added symbols (possibly none).
         send_snapshot(subscription_.add(sel.indexes), 0);
     }
 
     void arm_heartbeat() {
         const auto interval = state_.cfg.server.heartbeat_interval;
-        const auto wait = heartbeat_wait(last_send_, interval, std::chrono::steady_clock::now());
-        heartbeat_.expires_after(wait.count() > 0 ? wait : std::chrono::steady_clock::duration(interval));
+        const auto wait = heartbeat_wait(last_send_, interval, clock::now());
+        heartbeat_.expires_after(wait.count() > 0 ? wait : clock::duration(interval));
         heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
             if (ec || self->closing_) return;
-            const auto now = std::chrono::steady_clock::now();
+            const auto now = clock::now();
             if (heartbeat_wait(self->last_send_, self->state_.cfg.server.heartbeat_interval, now).count() == 0 &&
-                self->queue_.empty()) {
-                self->send(std::make_shared<const std::string>(encode_heartbeat(self->subscription_.last_seq())));
+                self->outbox_.empty() && !self->writing_) {
+                const auto seq = self->subscription_.last_seq();
+                self->send("heartbeat", seq, text_of(encode_heartbeat(seq)));
                 self->last_send_ = now;  // the next one is due an interval after this one
             }
             self->arm_heartbeat();
         });
     }
 
-    void close(websocket::close_code code, const char* reason) {
+    // A write that has not finished within slow_client_timeout: the client reads
+    // nothing (or far too little). It could not read a close frame either, so the
+    // connection is reset at once, which also frees the kernel's send buffer.
+    void arm_watchdog() {
+        watchdog_.expires_after(watchdog_period(state_.cfg.limits.slow_client_timeout));
+        watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec || self->dead_) return;
+            if (self->writing_ && clock::now() - self->write_started_ >= self->state_.cfg.limits.slow_client_timeout) {
+                spdlog::info("stream client read nothing for {} ms: resetting the connection",
+                             self->state_.cfg.limits.slow_client_timeout.count());
+                return self->abort();
+            }
+            self->arm_watchdog();
+        });
+    }
+
+    // A write in flight finishes first (the watchdog still guards it). Queued
+    // messages are dropped, or with `drain` sent before the close frame.
+    void close(websocket::close_code code, const char* reason, bool drain = false) {
         if (closing_) return;
         closing_ = true;
+        draining_ = drain;
         heartbeat_.cancel();
-        // Let a write in flight finish first; queued updates are dropped.
-        if (!queue_.empty()) {
-            state_.stats.updates_dropped(queue_.size() - 1);
-            while (queue_.size() > 1) queue_.pop_back();
-            pending_close_ = std::make_pair(code, reason);
-            return;
+        flush_.cancel();
+        if (!drain) {
+            state_.stats.updates_dropped(outbox_.pending_changes());
+            outbox_.clear();
         }
-        start_close(code, reason);
+        pending_close_ = std::make_pair(code, reason);
+        if (!writing_) finish_close();
     }
 
     void start_close(websocket::close_code code, const char* reason) {
-        ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) {});
+        ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) {
+            self->fail();
+        });
+    }
+
+    void abort() {
+        auto& sock = beast::get_lowest_layer(ws_).socket();
+        beast::error_code ignored;
+        sock.set_option(net::socket_base::linger(true, 0), ignored);
+        sock.close(ignored);
+        fail();
     }
 
     void fail() {
         closing_ = true;
+        dead_ = true;
         heartbeat_.cancel();
+        flush_.cancel();
+        watchdog_.cancel();
+        outbox_.clear();
+        slot_.release();
         state_.clients.leave(this);
     }
 
     websocket::stream<beast::tcp_stream> ws_;
     server_state& state_;
+    connection_slot slot_;
     net::steady_timer heartbeat_;
+    net::steady_timer flush_;     // max_hz: the next update's slot
+    net::steady_timer watchdog_;  // slow_client_timeout
     beast::flat_buffer buffer_;
-    std::deque<shared_text> queue_;
     stream_subscription subscription_;
     std::uint64_t layout_version_ = 0;  // of the symbol_layout subscription_ is mapped to
+    outbox outbox_;
+    outgoing current_;  // the message being written (keeps its buffers alive)
+    std::vector<net::const_buffer> buffers_;
+    message_rate rate_;
     std::uint64_t since_ = 0;
-    std::chrono::steady_clock::time_point last_send_ = std::chrono::steady_clock::now();
+    clock::time_point last_send_ = clock::now();
+    clock::time_point write_started_{};
     std::optional<std::pair<websocket::close_code, const char*>> pending_close_;
+    bool writing_ = false;
+    bool flush_armed_ = false;
     bool closing_ = false;
+    bool draining_ = false;
+    bool dead_ = false;
 };
 
 }  // namespace
 
 void start_ws_session(net::ip::tcp::socket socket, http::request<http::string_body> req, stream_request what,
-                      server_state& state) {
-    std::make_shared<ws_session>(std::move(socket), std::move(what), state)->run(std::move(req));
+                      connection_slot slot, server_state& state) {
+    std::make_shared<ws_session>(std::move(socket), std::move(what), std::move(slot), state)->run(std::move(req));
 }
 
 }  // namespace tickerd

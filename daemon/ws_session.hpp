@@ -10,6 +10,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "daemon/connection_limiter.hpp"
 #include "daemon/server_state.hpp"
 
 namespace tickerd {
@@ -17,9 +18,11 @@ namespace tickerd {
 struct stream_request {
     std::vector<std::size_t> symbols;  // empty: all
     std::uint64_t since = 0;
+    unsigned max_hz = 0;               // 0: no cap
 };
 
+// `slot` is the connection's place in the connection limits, held until it closes.
 void start_ws_session(boost::asio::ip::tcp::socket socket, boost::beast::http::request<boost::beast::http::string_body> req,
-                      stream_request what, server_state& state);
+                      stream_request what, connection_slot slot, server_state& state);
 
 }  // namespace tickerd

@@ -965,4 +965,71 @@ ca_file = "/etc/ssl/corp-proxy.pem"
     };
     expect_error(sim_with("min_spacing = \"1s\"\n"), "providers.sim.min_spacing");
     expect_error(sim_with("ca_file = \"/x.pem\"\n"), "providers.sim.ca_file");
+TEST_CASE("[limits] and the server's proxy, Origin and CORS lists parse and are validated", "[config]") {
+    const config d = expect_ok(providers + nvda);
+    CHECK(d.limits.max_connections == 10'000);
+    CHECK(d.limits.max_connections_per_ip == 100);
+    CHECK(d.limits.max_header_bytes == 8192);
+    CHECK(d.limits.max_message_bytes == 4096);
+    CHECK(d.limits.messages_per_second == 10);
+    CHECK(d.limits.slow_client_timeout == std::chrono::seconds(10));
+    CHECK(d.server.trusted_proxies.empty());
+    CHECK(d.server.allowed_origins.empty());
+    CHECK(d.server.cors_origins == std::vector<std::string>{"*"});
+
+    const config c = expect_ok(providers + nvda + R"(
+[server]
+trusted_proxies = ["10.0.0.0/8", "::1"]
+allowed_origins = ["https://Ticker.Example", "http://localhost:8080"]
+cors_origins = ["https://ticker.example"]
+
+[limits]
+max_connections = 500
+max_connections_per_ip = 0
+max_header_bytes = 16384
+max_message_bytes = 1024
+handshake_timeout = "2s"
+idle_timeout = "1m"
+messages_per_second = 3
+max_queued_bytes = 65536
+slow_client_timeout = "3s"
+send_buffer_bytes = 32768
+)");
+    CHECK(c.limits.max_connections == 500);
+    CHECK(c.limits.max_connections_per_ip == 0);
+    CHECK(c.limits.max_header_bytes == 16384);
+    CHECK(c.limits.max_message_bytes == 1024);
+    CHECK(c.limits.handshake_timeout == std::chrono::seconds(2));
+    CHECK(c.limits.idle_timeout == std::chrono::minutes(1));
+    CHECK(c.limits.messages_per_second == 3);
+    CHECK(c.limits.max_queued_bytes == 65536);
+    CHECK(c.limits.slow_client_timeout == std::chrono::seconds(3));
+    CHECK(c.limits.send_buffer_bytes == 32768);
+    REQUIRE(c.server.trusted_proxies.size() == 2);
+    CHECK(c.server.trusted_proxies[0].contains(*parse_ip("10.1.2.3")));
+    CHECK(c.server.trusted_proxies[1].contains(*parse_ip("::1")));
+    CHECK(c.server.allowed_origins == std::vector<std::string>{"https://ticker.example", "http://localhost:8080"});
+    CHECK(c.server.cors_origins == std::vector<std::string>{"https://ticker.example"});
+
+    expect_error(providers + nvda + "[limits]\nmax_conections = 1\n", "limits.max_conections");
+    CHECK(contains(expect_error(providers + nvda + "[limits]\nmax_message_bytes = 10\n", "limits.max_message_bytes").message,
+                   "between 64"));
+    expect_error(providers + nvda + "[limits]\nmax_connections = -1\n", "limits.max_connections");
+    expect_error(providers + nvda + "[limits]\nidle_timeout = \"0s\"\n", "limits.idle_timeout");
+    expect_error(providers + nvda + "[limits]\nslow_client_timeout = 5\n", "limits.slow_client_timeout");
+    expect_error(providers + nvda + "[limits]\nmax_queued_bytes = 100\n", "limits.max_queued_bytes");
+    CHECK(contains(expect_error(providers + nvda + "[server]\ntrusted_proxies = [\"10.0.0.0/40\"]\n",
+                                "server.trusted_proxies[0]")
+                       .message,
+                   "CIDR"));
+    expect_error(providers + nvda + "[server]\ntrusted_proxies = \"10.0.0.1\"\n", "server.trusted_proxies");
+    expect_error(providers + nvda + "[server]\ntrusted_proxies = [\"1.2.3.4\", \"proxy.local\"]\n",
+                 "server.trusted_proxies[1]");
+    CHECK(contains(expect_error(providers + nvda + "[server]\nallowed_origins = [\"https://a.example/path\"]\n",
+                                "server.allowed_origins[0]")
+                       .message,
+                   "origin"));
+    expect_error(providers + nvda + "[server]\nallowed_origins = [\"*\"]\n", "server.allowed_origins[0]");
+    expect_error(providers + nvda + "[server]\ncors_origins = [\"ftp://a.example\"]\n", "server.cors_origins[0]");
+    expect_error(providers + nvda + "[server]\ncors_origins = [1]\n", "server.cors_origins[0]");
 }

@@ -114,3 +114,16 @@ TEST_CASE("symbol lists and URL decoding", "[protocol]") {
     CHECK_FALSE(url_decode("bad%2"));
     CHECK_FALSE(url_decode("bad%zz"));
 }
+
+TEST_CASE("parse_client_message reads max_hz on subscribe only", "[protocol]") {
+    auto m = parse_client_message(R"({"op":"subscribe","symbols":["A"],"max_hz":2})");
+    REQUIRE(m);
+    CHECK(m->max_hz == 2u);
+    CHECK_FALSE(parse_client_message(R"({"op":"subscribe","symbols":["A"]})")->max_hz);
+    CHECK(parse_client_message(R"({"op":"subscribe","symbols":[],"max_hz":0})")->max_hz == 0u);
+    CHECK_FALSE(parse_client_message(R"({"op":"subscribe","symbols":["A"],"max_hz":-1})"));
+    CHECK_FALSE(parse_client_message(R"({"op":"subscribe","symbols":["A"],"max_hz":1001})"));
+    CHECK_FALSE(parse_client_message(R"({"op":"subscribe","symbols":["A"],"max_hz":"2"})"));
+    CHECK_FALSE(parse_client_message(R"({"op":"subscribe","symbols":["A"],"max_hz":1.5})"));
+    CHECK_FALSE(parse_client_message(R"({"op":"unsubscribe","symbols":["A"],"max_hz":1})"));
+}

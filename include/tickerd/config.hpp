@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tickerd/decimal.hpp"
+#include "tickerd/ip_network.hpp"
 #include "tickerd/market_calendar.hpp"
 #include "tickerd/quote.hpp"
 #include "tickerd/result.hpp"
@@ -24,10 +25,27 @@ struct server_config {
     unsigned threads = 0;                           // 0: one per core
     milliseconds ping_interval{15'000};             // WebSocket ping; a client silent for 2x is closed
     milliseconds heartbeat_interval{15'000};        // app-level heartbeat on a quiet stream
-    std::size_t max_queued_messages = 1024;         // per WebSocket client; beyond: close 1013
+    std::size_t max_queued_messages = 1024;         // non-update messages queued per stream client; beyond: close 1013
     std::string web_root;                           // static files served at /; empty: the built-in default
     std::string state_dir;                          // empty: $STATE_DIRECTORY, $XDG_STATE_HOME/tickerd, ~/.local/state/tickerd
     milliseconds state_save_interval{5'000};        // saves at most this often, when something changed
+    std::vector<ip_network> trusted_proxies;        // X-Forwarded-For is honoured only from these peers
+    std::vector<std::string> allowed_origins;       // WebSocket upgrade Origin allow-list; empty: any origin
+    std::vector<std::string> cors_origins{"*"};     // Access-Control-Allow-Origin allow-list for the HTTP API
+};
+
+// What one client, or all of them, may use. 0 disables a count limit.
+struct limits_config {
+    std::size_t max_connections = 10'000;           // open TCP connections in total; beyond: 503
+    std::size_t max_connections_per_ip = 100;       // per client IP; beyond: 503
+    std::size_t max_header_bytes = 8 * 1024;        // request line + headers; beyond: 431
+    std::size_t max_message_bytes = 4096;           // one WebSocket message from a client; beyond: close 1009
+    milliseconds handshake_timeout{10'000};         // WebSocket opening and closing handshakes
+    milliseconds idle_timeout{30'000};              // HTTP: time allowed for the next request to arrive
+    unsigned messages_per_second = 10;              // WebSocket messages from one client; excess: error, then 1008
+    std::size_t max_queued_bytes = 1 << 20;         // bytes queued for one stream client; beyond: close 1013
+    milliseconds slow_client_timeout{10'000};       // one stream write unfinished for this long: close 1013
+    std::size_t send_buffer_bytes = 0;              // SO_SNDBUF of client sockets; 0: the kernel's autotuning
 };
 
 struct history_config {
@@ -85,6 +103,7 @@ struct symbol_config {
 struct config {
     std::string file;
     server_config server;
+    limits_config limits;
     history_config history;
     bad_tick_config bad_tick;
     std::string log_level = "info";

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,8 +50,10 @@ std::string encode_http_error(std::string_view message);
 struct client_message {
     enum class kind { subscribe, unsubscribe } op;
     std::vector<std::string> symbols;
+    std::optional<unsigned> max_hz;  // subscribe only: at most this many updates a second (0: no cap)
 };
-// {"op":"subscribe"|"unsubscribe","symbols":["NVDA",…]}; an error text otherwise.
+inline constexpr unsigned max_max_hz = 1000;
+// {"op":"subscribe"|"unsubscribe","symbols":["NVDA",…][,"max_hz":N]}; an error text otherwise.
 result<client_message, std::string> parse_client_message(std::string_view text);
 
 // "NVDA,BTC" (already URL-decoded) to ids; empty items are skipped.

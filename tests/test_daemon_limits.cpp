@@ -1,0 +1,217 @@
+// Connection limits, X-Forwarded-For from trusted proxies, the WebSocket Origin
+// allow-list, the CORS allow-list and ?max_hz, against the real daemon.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/daemon_process.hpp"
+#include "support/raw_ws.hpp"
+#include "support/test_clients.hpp"
+
+using namespace tickerd::test;
+
+namespace {
+
+// Three simulated symbols changing every 50 ms. `server` and `limits` go into those tables.
+std::string sim_config(std::string_view server = "", std::string_view limits = "") {
+    return fmt::format(R"([server]
+listen = "127.0.0.1:0"
+{}
+
+[limits]
+{}
+
+[providers.sim]
+seed = 3
+interval = "50ms"
+
+[[symbols]]
+id = "AAA"
+name = "A"
+class = "crypto"
+currency = "USD"
+sources = ["sim"]
+start_price = "100.00"
+
+[[symbols]]
+id = "BBB"
+name = "B"
+class = "crypto"
+currency = "USD"
+sources = ["sim"]
+start_price = "200.00"
+
+[[symbols]]
+id = "CCC"
+name = "C"
+class = "crypto"
+currency = "USD"
+sources = ["sim"]
+start_price = "300.00"
+)",
+                       server, limits);
+}
+
+// Upgrades a raw WebSocket with `headers` ("Name: value\r\n" lines); the HTTP status.
+unsigned upgrade(raw_socket& s, std::uint16_t port, std::string_view headers) {
+    s.connect(port);
+    return s.ws_upgrade("/v1/stream", headers);
+}
+
+// Opens a stream as `headers` say and keeps it open in `held`; the status.
+unsigned hold(std::vector<std::unique_ptr<raw_socket>>& held, std::uint16_t port, std::string_view headers) {
+    auto s = std::make_unique<raw_socket>();
+    const unsigned status = upgrade(*s, port, headers);
+    if (status == 101) held.push_back(std::move(s));
+    return status;
+}
+
+// Same, retried while connections closed just before are still being released.
+bool hold_soon(std::vector<std::unique_ptr<raw_socket>>& held, std::uint16_t port, std::string_view headers) {
+    return eventually([&] { return hold(held, port, headers) == 101; }, 5s, 50ms);
+}
+
+}  // namespace
+
+TEST_CASE("max_connections_per_ip refuses the extra connection with 503, released on close", "[integration]") {
+    daemon_process d(sim_config("", "max_connections_per_ip = 3"));
+    std::vector<std::unique_ptr<raw_socket>> held;
+    for (int i = 0; i < 3; ++i) REQUIRE(hold_soon(held, d.port(), ""));
+    raw_socket extra;
+    extra.connect(d.port());
+    const std::string refusal = extra.read_to_eof(3s);
+    CHECK(refusal.substr(0, 12) == "HTTP/1.1 503");
+    held.pop_back();  // closing one frees its place
+    CHECK(eventually([&] {
+        raw_socket again;
+        return upgrade(again, d.port(), "") == 101;
+    }, 5s, 100ms));
+}
+
+TEST_CASE("max_connections bounds the total whatever the address", "[integration]") {
+    daemon_process d(sim_config("trusted_proxies = [\"127.0.0.1\"]", "max_connections = 2"));
+    std::vector<std::unique_ptr<raw_socket>> held;
+    REQUIRE(hold_soon(held, d.port(), "X-Forwarded-For: 198.51.100.1\r\n"));
+    REQUIRE(hold_soon(held, d.port(), "X-Forwarded-For: 198.51.100.2\r\n"));
+    raw_socket extra;
+    extra.connect(d.port());
+    CHECK(extra.read_to_eof(3s).substr(0, 12) == "HTTP/1.1 503");
+}
+
+TEST_CASE("X-Forwarded-For counts per client behind a trusted proxy and is ignored from others", "[integration]") {
+    SECTION("from a trusted proxy, each forwarded client has its own allowance") {
+        daemon_process d(sim_config("trusted_proxies = [\"127.0.0.0/8\"]", "max_connections_per_ip = 2"));
+        std::vector<std::unique_ptr<raw_socket>> held;
+        CHECK(hold(held, d.port(), "X-Forwarded-For: 198.51.100.7\r\n") == 101);
+        CHECK(hold(held, d.port(), "X-Forwarded-For: 203.0.113.1, 198.51.100.7\r\n") == 101);
+        CHECK(hold(held, d.port(), "X-Forwarded-For: 198.51.100.7\r\n") == 503);  // its third
+        CHECK(hold(held, d.port(), "X-Forwarded-For: 198.51.100.8\r\n") == 101);  // another client
+        CHECK(hold(held, d.port(), "X-Forwarded-For: 198.51.100.8\r\n") == 101);
+        CHECK(hold(held, d.port(), "") == 101);  // the proxy itself is not limited per IP
+        CHECK(hold(held, d.port(), "") == 101);
+        CHECK(hold(held, d.port(), "") == 101);
+    }
+    SECTION("from an untrusted peer, X-Forwarded-For changes nothing") {
+        daemon_process d(sim_config("trusted_proxies = [\"10.0.0.0/8\"]", "max_connections_per_ip = 2"));
+        std::vector<std::unique_ptr<raw_socket>> held;
+        REQUIRE(hold_soon(held, d.port(), "X-Forwarded-For: 198.51.100.1\r\n"));
+        REQUIRE(hold_soon(held, d.port(), "X-Forwarded-For: 198.51.100.2\r\n"));
+        raw_socket extra;
+        extra.connect(d.port());
+        extra.send_all("GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.3\r\n\r\n");
+        CHECK(extra.read_to_eof(3s).substr(0, 12) == "HTTP/1.1 503");
+    }
+}
+
+TEST_CASE("WebSocket Origin allow-list: listed origins upgrade, others get 403, empty list allows any",
+          "[integration]") {
+    SECTION("with a list") {
+        daemon_process d(sim_config(R"(allowed_origins = ["https://ticker.example", "http://localhost:8080"])"));
+        raw_socket ok;
+        CHECK(upgrade(ok, d.port(), "Origin: https://ticker.example\r\n") == 101);
+        raw_socket ok_case;
+        CHECK(upgrade(ok_case, d.port(), "Origin: HTTPS://Ticker.Example\r\n") == 101);
+        raw_socket ok_port;
+        CHECK(upgrade(ok_port, d.port(), "Origin: http://localhost:8080\r\n") == 101);
+        raw_socket evil;
+        CHECK(upgrade(evil, d.port(), "Origin: https://evil.example\r\n") == 403);
+        raw_socket wrong_port;
+        CHECK(upgrade(wrong_port, d.port(), "Origin: http://localhost:9999\r\n") == 403);
+        raw_socket no_origin;  // not a browser: nothing to hijack
+        CHECK(upgrade(no_origin, d.port(), "") == 101);
+    }
+    SECTION("empty: any origin") {
+        daemon_process d(sim_config());
+        raw_socket any;
+        CHECK(upgrade(any, d.port(), "Origin: https://anything.example\r\n") == 101);
+    }
+}
+
+TEST_CASE("CORS allow-list: listed origins are echoed with Vary, others get no Allow-Origin", "[integration]") {
+    daemon_process d(sim_config(R"(cors_origins = ["https://ticker.example"])"));
+    auto ok = http_get(d.port(), "/v1/snapshot", {{"Origin", "https://ticker.example"}});
+    CHECK(ok.status == 200);
+    CHECK(ok.header("Access-Control-Allow-Origin") == "https://ticker.example");
+    CHECK(ok.header("Vary") == "Origin");
+    auto other = http_get(d.port(), "/v1/snapshot", {{"Origin", "https://evil.example"}});
+    CHECK(other.status == 200);  // the data is public; the browser just keeps it from that page
+    CHECK_FALSE(other.has_header("Access-Control-Allow-Origin"));
+    sse_client sse;
+    REQUIRE(sse.connect(d.port(), "/v1/events", {{"Origin", "https://ticker.example"}}) == 200);
+    CHECK(sse.response().header("Access-Control-Allow-Origin") == "https://ticker.example");
+    sse_client sse_other;
+    REQUIRE(sse_other.connect(d.port(), "/v1/events", {{"Origin", "https://evil.example"}}) == 200);
+    CHECK_FALSE(sse_other.response().has_header("Access-Control-Allow-Origin"));
+}
+
+TEST_CASE("max_hz caps update messages per second, each carrying every symbol that changed", "[integration]") {
+    daemon_process d(sim_config());
+    ws_client capped;
+    capped.connect(d.port(), "/v1/stream?max_hz=2");
+    ws_client by_message;
+    by_message.connect(d.port(), "/v1/stream?symbols=AAA");
+    ws_client uncapped;
+    uncapped.connect(d.port(), "/v1/stream");
+    for (ws_client* c : {&capped, &by_message, &uncapped}) REQUIRE(json_doc(c->read_json(5s)).str("/type") == "snapshot");
+    by_message.send_text(R"({"op":"subscribe","symbols":["BBB","CCC"],"max_hz":1})");
+    // Uncapped updates sent before the subscribe took effect come before its snapshot.
+    while (json_doc(by_message.read_json(5s)).str("/type") != "snapshot") {
+    }
+
+    const auto window = 3s;
+    const auto end = std::chrono::steady_clock::now() + window;
+    std::size_t capped_updates = 0, capped_quotes = 0, message_updates = 0, free_updates = 0;
+    while (std::chrono::steady_clock::now() < end) {
+        while (auto m = capped.try_read(1ms)) {
+            json_doc j(*m);
+            if (j.str("/type") != "update") continue;
+            ++capped_updates;
+            capped_quotes += j.size("/quotes");
+        }
+        while (auto m = by_message.try_read(1ms)) message_updates += json_doc(*m).str("/type") == "update";
+        while (auto m = uncapped.try_read(1ms)) free_updates += json_doc(*m).str("/type") == "update";
+    }
+    INFO("capped " << capped_updates << " (" << capped_quotes << " quotes), max_hz=1 " << message_updates << ", free "
+                   << free_updates);
+    CHECK(capped_updates >= 3);
+    CHECK(capped_updates <= 7);  // 2 a second over 3 s, plus one at the edge
+    CHECK(capped_quotes > capped_updates);  // batched: several symbols per message
+    CHECK(message_updates <= 4);
+    CHECK(message_updates >= 1);
+    CHECK(free_updates > 20);  // three symbols every 50 ms, uncapped
+    auto bad = http_get(d.port(), "/v1/events?max_hz=x");
+    CHECK(bad.status == 400);
+    sse_client sse;
+    REQUIRE(sse.connect(d.port(), "/v1/events?max_hz=1") == 200);
+    CHECK(sse.next(5s).event == "snapshot");
+    std::size_t sse_updates = 0;
+    const auto sse_end = std::chrono::steady_clock::now() + 2s;
+    while (std::chrono::steady_clock::now() < sse_end) {
+        if (auto e = sse.try_next(100ms); e && e->event == "update") ++sse_updates;
+    }
+    CHECK(sse_updates >= 1);
+    CHECK(sse_updates <= 3);
+}

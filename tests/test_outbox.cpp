@@ -1,0 +1,144 @@
+#include <catch2/catch.hpp>
+
+#include "daemon/message_rate.hpp"
+#include "daemon/outbox.hpp"
+#include "tickerd/protocol.hpp"
+
+using namespace tickerd;
+using namespace std::chrono_literals;
+
+namespace {
+
+using clock_t_ = outbox::clock;
+
+// A change of symbol `index` at `seq` whose quote JSON is `json`.
+quote_change change(std::size_t index, std::uint64_t seq, std::string json) {
+    auto pq = std::make_shared<published_quote>();
+    pq->q.seq = seq;
+    pq->json = std::make_shared<const std::string>(std::move(json));
+    quote_change c;
+    c.index = index;
+    c.seq = seq;
+    c.quote = pq;
+    c.update_message = std::make_shared<const std::string>(encode_update(seq, {pq}));
+    return c;
+}
+
+shared_text text(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+const clock_t_::time_point t0{};
+
+}  // namespace
+
+TEST_CASE("a lone change goes out as its own shared update message", "[outbox]") {
+    outbox box({});
+    const auto c = change(0, 7, R"({"symbol":"A","seq":7})");
+    REQUIRE(box.push_change(c));
+    auto m = box.next(t0);
+    REQUIRE(m);
+    CHECK(m->event == "update");
+    CHECK(m->id == 7);
+    REQUIRE(m->pieces.size() == 1);
+    CHECK(m->pieces[0] == c.update_message);  // the same buffer, not a copy
+    CHECK_FALSE(box.next(t0));
+    CHECK(box.empty());
+}
+
+TEST_CASE("a newer quote replaces an unsent older one of the same symbol", "[outbox]") {
+    outbox box({});
+    REQUIRE(box.push_change(change(1, 10, R"({"symbol":"B","seq":10})")));
+    REQUIRE(box.push_change(change(0, 11, R"({"symbol":"A","seq":11})")));
+    REQUIRE(box.push_change(change(1, 12, R"({"symbol":"B","seq":12})")));
+    // An older change arriving late never replaces a newer one.
+    REQUIRE(box.push_change(change(1, 9, R"({"symbol":"B","seq":9})")));
+    CHECK(box.pending_changes() == 2);
+    auto m = box.next(t0);
+    REQUIRE(m);
+    CHECK(m->id == 12);
+    // Built from the shared quote texts, in config order, the same bytes encode_update gives.
+    CHECK(m->text() == R"({"type":"update","seq":12,"quotes":[{"symbol":"A","seq":11},{"symbol":"B","seq":12}]})");
+    CHECK(box.empty());
+    CHECK(box.queued_bytes() == 0);
+}
+
+TEST_CASE("messages keep their order and go before pending updates", "[outbox]") {
+    outbox box({});
+    REQUIRE(box.push_change(change(0, 5, R"({"q":5})")));
+    REQUIRE(box.push_message("snapshot", 4, text("S")));
+    REQUIRE(box.push_message("error", 0, text("E")));
+    CHECK(box.next(t0)->text() == "S");
+    auto e = box.next(t0);
+    CHECK(e->text() == "E");
+    CHECK(e->event == "error");
+    CHECK(box.next(t0)->event == "update");
+}
+
+TEST_CASE("unsubscribed symbols lose their unsent changes", "[outbox]") {
+    outbox box({});
+    REQUIRE(box.push_change(change(0, 5, R"({"q":5})")));
+    REQUIRE(box.push_change(change(1, 6, R"({"q":6})")));
+    box.drop({0});
+    auto m = box.next(t0);
+    REQUIRE(m);
+    CHECK(m->id == 6);
+    CHECK(m->text().find(R"({"q":5})") == std::string::npos);
+}
+
+TEST_CASE("max_hz spaces update messages and batches what changed meanwhile", "[outbox]") {
+    outbox box({});
+    box.set_max_hz(2);  // one update per 500 ms
+    REQUIRE(box.push_change(change(0, 1, R"({"a":1})")));
+    REQUIRE(box.next(t0));  // the first update goes at once
+    REQUIRE(box.push_change(change(0, 2, R"({"a":2})")));
+    REQUIRE(box.push_change(change(1, 3, R"({"b":3})")));
+    REQUIRE(box.push_change(change(0, 4, R"({"a":4})")));
+    CHECK_FALSE(box.next(t0 + 100ms));
+    REQUIRE(box.due());
+    CHECK(*box.due() == t0 + 500ms);
+    // A message is not held back by max_hz.
+    REQUIRE(box.push_message("heartbeat", 4, text("H")));
+    CHECK(box.next(t0 + 200ms)->text() == "H");
+    CHECK_FALSE(box.next(t0 + 499ms));
+    auto m = box.next(t0 + 500ms);
+    REQUIRE(m);
+    CHECK(m->text() == R"({"type":"update","seq":4,"quotes":[{"a":4},{"b":3}]})");
+    CHECK_FALSE(box.due());
+    // Without a cap, updates go whenever asked.
+    box.set_max_hz(0);
+    REQUIRE(box.push_change(change(0, 5, R"({"a":5})")));
+    CHECK(box.next(t0 + 501ms));
+}
+
+TEST_CASE("the byte and message budget refuses what does not fit", "[outbox]") {
+    outbox box({4096, 3});
+    CHECK(box.push_message("snapshot", 1, text(std::string(3000, 'x'))));
+    CHECK_FALSE(box.push_message("snapshot", 2, text(std::string(2000, 'x'))));  // 5000 > 4096
+    CHECK(box.push_message("error", 0, text("e")));
+    CHECK(box.push_message("error", 0, text("e")));
+    CHECK_FALSE(box.push_message("error", 0, text("e")));  // a 4th message
+    box.clear();
+    CHECK(box.queued_bytes() == 0);
+    // Conflated changes count by their quote size, once per symbol, however often they change.
+    for (std::uint64_t seq = 1; seq <= 1000; ++seq) REQUIRE(box.push_change(change(0, seq, std::string(1000, 'q'))));
+    CHECK(box.queued_bytes() == 1000);
+    REQUIRE(box.push_change(change(1, 2000, std::string(1000, 'q'))));
+    REQUIRE(box.push_change(change(2, 2001, std::string(1000, 'q'))));
+    REQUIRE(box.push_change(change(3, 2002, std::string(1000, 'q'))));
+    CHECK_FALSE(box.push_change(change(4, 2003, std::string(1000, 'q'))));  // 5000 bytes pending
+}
+
+TEST_CASE("client messages over the rate are warned once, then refused with a close", "[rate]") {
+    const message_rate::clock::time_point start{};
+    message_rate r(3, start);
+    for (int i = 0; i < 6; ++i) CHECK(r.on_message(start) == message_rate::verdict::accept);  // a 2 s burst
+    CHECK(r.on_message(start) == message_rate::verdict::warn);
+    CHECK(r.on_message(start + 1ms) == message_rate::verdict::close);
+    // A client that slows down after the warning is fine again.
+    message_rate calm(2, start);
+    for (int i = 0; i < 4; ++i) CHECK(calm.on_message(start) == message_rate::verdict::accept);
+    CHECK(calm.on_message(start) == message_rate::verdict::warn);
+    CHECK(calm.on_message(start + 600ms) == message_rate::verdict::accept);
+    CHECK(calm.on_message(start + 1200ms) == message_rate::verdict::accept);
+    message_rate off(0, start);
+    for (int i = 0; i < 100; ++i) CHECK(off.on_message(start) == message_rate::verdict::accept);
+}
