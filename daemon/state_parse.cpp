@@ -133,8 +133,7 @@ saved_state parse_root(const dom::element& doc) {
             const dom::array pa = as_array(pe, pw);
             if (pa.size() != 2) fail(pw + " is not [time, price]");
             dom::element t, p;
-            (void)pa.at(0).get(t);
-            (void)pa.at(1).get(p);
+            if (pa.at(0).get(t) || pa.at(1).get(p)) fail(pw + " is not [time, price]");
             sym.history.push_back({as_time(t, pw + "[0]"), as_decimal(p, pw + "[1]")});
         }
         s.symbols.push_back(std::move(sym));

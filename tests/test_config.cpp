@@ -875,6 +875,8 @@ TEST_CASE("openerapi: known provider with a default base_url and hourly interval
         "[[symbols]]\nid = \"USD/VND\"\nclass = \"fx\"\ncurrency = \"VND\"\nsources = [\"openerapi:VND\"]\n[providers.openerapi]\n",
         "symbols[0].sources[0]");
     CHECK(contains(e.message, "BASE/QUOTE"));
+}
+
 TEST_CASE("markets: half_days and half_day_close", "[config][market_calendar][half_days]") {
     const std::string base = providers + nvda + "market = \"XHKG\"\n";
     const auto c = expect_ok(base + "[markets.XHKG]\nhalf_days = [\"2026-12-24\", 2026-12-31]\n");
@@ -965,6 +967,8 @@ ca_file = "/etc/ssl/corp-proxy.pem"
     };
     expect_error(sim_with("min_spacing = \"1s\"\n"), "providers.sim.min_spacing");
     expect_error(sim_with("ca_file = \"/x.pem\"\n"), "providers.sim.ca_file");
+}
+
 TEST_CASE("[limits] and the server's proxy, Origin and CORS lists parse and are validated", "[config]") {
     const config d = expect_ok(providers + nvda);
     CHECK(d.limits.max_connections == 10'000);

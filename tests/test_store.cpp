@@ -198,6 +198,8 @@ TEST_CASE("expire skips removed symbols and uses each symbol's current max_age",
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].index == 1);
     CHECK(changes[0].quote->q.symbol == "BTC");
+}
+
 TEST_CASE("restore puts saved quotes back stale at the start seq, unnotified, and a fresh one replaces them", "[store][state]") {
     snapshot_store store(two_symbols(), 5000);
     int notified = 0;

@@ -57,7 +57,7 @@ public:
     // wait_listening, throws std::runtime_error (with the log) if the daemon
     // exits or does not report its port in time.
     explicit daemon_process(const std::string& config_toml, daemon_options options = {});
-    ~daemon_process();  // SIGKILLs a daemon still running, removes the temp dir
+    ~daemon_process();  // stops a daemon still running (SIGTERM, SIGKILL after 3 s), removes the temp dir
     daemon_process(const daemon_process&) = delete;
     daemon_process& operator=(const daemon_process&) = delete;
 

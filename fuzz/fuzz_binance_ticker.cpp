@@ -1,0 +1,12 @@
+// Fuzzes feeds/binance.cpp: a Binance 24 h ticker reply body.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz/fuzz_check.hpp"
+#include "tickerd/feeds/binance.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace tickerd;
+    fuzz::check_feed_result(feeds::parse_binance_ticker(fuzz::json_reply(fuzz::as_text(data, size))));
+    return 0;
+}

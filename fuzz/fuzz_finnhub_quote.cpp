@@ -1,0 +1,12 @@
+// Fuzzes feeds/finnhub.cpp: a Finnhub /quote reply body.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz/fuzz_check.hpp"
+#include "tickerd/feeds/finnhub.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace tickerd;
+    fuzz::check_feed_result(feeds::parse_finnhub_quote(fuzz::json_reply(fuzz::as_text(data, size))));
+    return 0;
+}
