@@ -170,6 +170,9 @@ max_age = "${maxAge}"
 [providers.${name}]
 base_url = ${toml(upstream.baseUrl)}
 interval = "${POLL_MS}ms"
+# The fake upstream has no rate limit: every symbol polled each interval
+# (request pacing has its own test, tests/test_daemon_pacing.cpp).
+min_spacing = "0ms"
 timeout = "2s"
 max_backoff = "1s"
 `;
