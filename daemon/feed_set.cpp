@@ -93,6 +93,13 @@ feed_set::feed_set(const config& cfg, const symbol_layout& layout, const provide
             polled[{src.provider, src.upstream_symbol}].push_back({slot, rank});
         }
     }
+    // The provider's TLS context; null (logged) when its ca_file cannot be loaded.
+    const auto tls_for = [&](const provider_config& p) {
+        std::string error;
+        auto* tls = deps.providers.tls(cfg, p, error);
+        if (tls == nullptr) spdlog::error("{}: its sources are skipped", error);
+        return tls;
+    };
     for (auto& [key, fed] : polled) {
         const poll_feed* feed = find_poll_feed(key.first);
         if (feed == nullptr) continue;  // not polled (sim, push feeds)
@@ -103,12 +110,8 @@ feed_set::feed_set(const config& cfg, const symbol_layout& layout, const provide
             api_key = *it->second;
         }
         const provider_config& p = cfg.providers.at(key.first);
-        std::string error;
-        auto* tls = deps.providers.tls(cfg, p, error);
-        if (tls == nullptr) {
-            spdlog::error("{}: its sources are skipped", error);
-            continue;
-        }
+        auto* tls = tls_for(p);
+        if (tls == nullptr) continue;
         auto loop = std::make_shared<poll_loop>(deps.ex, *tls, *feed, p, key.second, fed, deps.store, deps.gate,
                                                 deps.log, deps.stats, api_key, deps.day_refs, deps.providers.pacer(p));
         loop->start();
@@ -118,12 +121,8 @@ feed_set::feed_set(const config& cfg, const symbol_layout& layout, const provide
     for (auto& [key, fed] : polled) {
         if (key.first != "coinbase_ws") continue;
         const provider_config& p = cfg.providers.at(key.first);
-        std::string error;
-        auto* tls = deps.providers.tls(cfg, p, error);
-        if (tls == nullptr) {
-            spdlog::error("{}: its sources are skipped", error);
-            continue;
-        }
+        auto* tls = tls_for(p);
+        if (tls == nullptr) continue;
         auto feed = std::make_shared<stream_feed>(deps.ex, *tls, p, key.second, fed, deps.store, deps.gate, deps.log,
                                                   deps.stats);
         feed->start();

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/outbox.hpp"
+#include "daemon/stream_layout.hpp"
 #include "daemon/stream_subscription.hpp"
 #include "tickerd/protocol.hpp"
 
@@ -89,23 +90,8 @@ private:
     // Remaps the subscription to the store's current symbols (after a reload);
     // with `announce`, sends "removed" and the held quotes of newly followed symbols.
     void sync_layout(bool announce) {
-        const auto lay = state_.store.layout();
-        if (lay->version == layout_version_) return;
-        layout_version_ = lay->version;
-        const layout_delta delta = subscription_.relayout(lay->active);
-        if (!announce) return;
-        if (!delta.removed.empty()) {
-            std::vector<std::string> ids;
-            for (const std::size_t i : delta.removed) ids.push_back(lay->slots[i]->id);
-            subscription_.sent(lay->seq);
-            send("removed", lay->seq, text_of(encode_removed(lay->seq, ids)));
-        }
-        if (!delta.added.empty()) {
-            const auto view = state_.store.snapshot(delta.added);
-            subscription_.snapshot_sent(delta.added, view.seq);
-            if (!view.quotes.empty()) {
-                send("update", view.seq, text_of(encode_update(view.seq, view.quotes)));
-            }
+        for (auto& m : sync_stream_layout(state_.store, subscription_, layout_version_, announce)) {
+            send(m.event, m.seq, std::move(m.text));
         }
     }
 
