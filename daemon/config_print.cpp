@@ -1,5 +1,7 @@
 #include "tickerd/config_print.hpp"
 
+#include "daemon/state_file.hpp"
+
 #include <set>
 #include <sstream>
 
@@ -46,6 +48,34 @@ toml::table server_table(const server_config& s) {
     t.insert("heartbeat_interval", format_duration(s.heartbeat_interval));
     t.insert("max_queued_messages", static_cast<std::int64_t>(s.max_queued_messages));
     t.insert("web_root", effective_web_root(s));
+    if (const auto dir = resolve_state_dir(s.state_dir); !dir.empty()) t.insert("state_dir", dir.string());
+    t.insert("state_save_interval", format_duration(s.state_save_interval));
+    toml::array proxies;
+    for (const auto& net : s.trusted_proxies) {
+        proxies.push_back(fmt::format("{}/{}", net.base.to_string(), net.base.v4 ? net.prefix - 96 : net.prefix));
+    }
+    t.insert("trusted_proxies", std::move(proxies));
+    toml::array origins;
+    for (const auto& o : s.allowed_origins) origins.push_back(o);
+    t.insert("allowed_origins", std::move(origins));
+    toml::array cors;
+    for (const auto& o : s.cors_origins) cors.push_back(o);
+    t.insert("cors_origins", std::move(cors));
+    return t;
+}
+
+toml::table limits_table(const limits_config& l) {
+    toml::table t;
+    t.insert("max_connections", static_cast<std::int64_t>(l.max_connections));
+    t.insert("max_connections_per_ip", static_cast<std::int64_t>(l.max_connections_per_ip));
+    t.insert("max_header_bytes", static_cast<std::int64_t>(l.max_header_bytes));
+    t.insert("max_message_bytes", static_cast<std::int64_t>(l.max_message_bytes));
+    t.insert("handshake_timeout", format_duration(l.handshake_timeout));
+    t.insert("idle_timeout", format_duration(l.idle_timeout));
+    t.insert("messages_per_second", static_cast<std::int64_t>(l.messages_per_second));
+    t.insert("max_queued_bytes", static_cast<std::int64_t>(l.max_queued_bytes));
+    t.insert("slow_client_timeout", format_duration(l.slow_client_timeout));
+    t.insert("send_buffer_bytes", static_cast<std::int64_t>(l.send_buffer_bytes));
     return t;
 }
 
@@ -84,7 +114,9 @@ toml::table provider_table(const provider_config& p) {
     } else {
         t.insert("max_body_bytes", static_cast<std::int64_t>(p.max_body_bytes));
         if (!p.user_agent.empty()) t.insert("user_agent", p.user_agent);
+        t.insert("min_spacing", format_duration(p.min_spacing));
     }
+    if (!p.ca_file.empty()) t.insert("ca_file", p.ca_file);
     if (!p.api_key_file.empty()) t.insert("api_key_file", p.api_key_file);  // a path, never the key
     return t;
 }
@@ -109,6 +141,18 @@ toml::table market_table(const market_calendar& m) {
                                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())));
     }
     t.insert("holidays", std::move(holidays));
+    if (!m.half_days.empty()) {
+        toml::array half_days;
+        for (const auto& ymd : m.half_days) {
+            half_days.push_back(fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                                            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())));
+        }
+        t.insert("half_days", std::move(half_days));
+    }
+    if (m.half_day_close) {
+        const auto c = m.half_day_close->count();
+        t.insert("half_day_close", fmt::format("{:02}:{:02}", c / 60, c % 60));
+    }
     return t;
 }
 
@@ -153,6 +197,7 @@ std::string config_to_toml(const config& cfg) {
     toml::table root;
     root.insert("log_level", cfg.log_level);
     root.insert("server", server_table(cfg.server));
+    root.insert("limits", limits_table(cfg.limits));
     root.insert("history", history_table(cfg.history));
     root.insert("bad_tick", bad_tick_table(cfg.bad_tick));
     toml::array symbols;

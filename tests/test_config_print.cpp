@@ -129,3 +129,54 @@ max_body_bytes = 4096
     CHECK(y.max_body_bytes == 4096);
     CHECK(without_first_line(tickerd::config_to_toml(*again)) == without_first_line(printed));
 }
+
+TEST_CASE("the printer carries limits, proxies, origins, pacing, CA files, state and half days through a round trip",
+          "[config_print]") {
+    const std::string text = R"(
+[server]
+state_dir = "/var/lib/tickerd-test"
+state_save_interval = "2s"
+trusted_proxies = ["10.0.0.0/8", "::1", "192.168.1.7"]
+allowed_origins = ["https://example.com"]
+cors_origins = ["https://a.example", "https://b.example"]
+[limits]
+max_connections = 50
+max_connections_per_ip = 5
+messages_per_second = 3
+slow_client_timeout = "2s"
+[[symbols]]
+id = "NVDA"
+class = "equity"
+currency = "USD"
+sources = ["yahoo:NVDA"]
+market = "XNAS"
+[markets.XNAS]
+half_days = [2026-11-27]
+[providers.yahoo]
+base_url = "https://127.0.0.1:9"
+min_spacing = "750ms"
+ca_file = "/etc/ssl/certs/ca-certificates.crt"
+)";
+    const auto first = tickerd::parse_config(text, "a.toml");
+    if (!first) FAIL(first.error().what());
+    const std::string printed = tickerd::config_to_toml(*first);
+    const auto again = tickerd::parse_config(printed, "b.toml");
+    if (!again) FAIL(again.error().what() << "\n" << printed);
+    CHECK(again->server.state_dir == "/var/lib/tickerd-test");
+    CHECK(again->server.state_save_interval == milliseconds(2'000));
+    REQUIRE(again->server.trusted_proxies.size() == 3);
+    CHECK(again->server.trusted_proxies[0].prefix == first->server.trusted_proxies[0].prefix);
+    CHECK(again->server.trusted_proxies[2].base == first->server.trusted_proxies[2].base);
+    CHECK(again->server.allowed_origins == first->server.allowed_origins);
+    CHECK(again->server.cors_origins == first->server.cors_origins);
+    CHECK(again->limits.max_connections == 50);
+    CHECK(again->limits.max_connections_per_ip == 5);
+    CHECK(again->limits.messages_per_second == 3);
+    CHECK(again->limits.slow_client_timeout == milliseconds(2'000));
+    CHECK(again->providers.at("yahoo").min_spacing == milliseconds(750));
+    CHECK(again->providers.at("yahoo").ca_file == "/etc/ssl/certs/ca-certificates.crt");
+    REQUIRE(again->symbols[0].calendar != nullptr);
+    CHECK(again->symbols[0].calendar->half_days == first->symbols[0].calendar->half_days);
+    CHECK(again->symbols[0].calendar->half_day_close == first->symbols[0].calendar->half_day_close);
+    CHECK(without_first_line(tickerd::config_to_toml(*again)) == without_first_line(printed));
+}
