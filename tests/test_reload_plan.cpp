@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <string>
 
 #include "daemon/reload_plan.hpp"
@@ -55,4 +57,19 @@ TEST_CASE("a reload applies symbols and providers and keeps the start-only setti
 TEST_CASE("an unchanged config needs no restart", "[reload]") {
     const config running = parse("listen = \"127.0.0.1:0\"");
     CHECK(plan_reload(running, running).restart_needed.empty());
+}
+
+TEST_CASE("reload_plan: [limits] and the server's proxy and origin lists are start-only", "[reload]") {
+    tickerd::config running;
+    tickerd::config loaded;
+    loaded.limits.max_connections = 7;
+    loaded.limits.messages_per_second = 99;
+    loaded.server.allowed_origins = {"https://example.com"};
+    const auto plan = tickerd::plan_reload(running, loaded);
+    const auto& keys = plan.restart_needed;
+    CHECK(std::find(keys.begin(), keys.end(), "limits.max_connections") != keys.end());
+    CHECK(std::find(keys.begin(), keys.end(), "limits.messages_per_second") != keys.end());
+    CHECK(std::find(keys.begin(), keys.end(), "server.allowed_origins") != keys.end());
+    CHECK(plan.next.limits.max_connections == running.limits.max_connections);
+    CHECK(plan.next.server.allowed_origins.empty());
 }
