@@ -26,38 +26,32 @@ std::array<std::size_t, stream_transport_count> hub::size_by_transport() const {
     return n;
 }
 
-void hub::broadcast(const quote_change& change) {
-    std::vector<std::weak_ptr<stream_client>> targets;
+std::vector<std::shared_ptr<stream_client>> hub::members() const {
+    std::vector<std::weak_ptr<stream_client>> weak;
     {
         const std::scoped_lock lk(mu_);
-        targets.reserve(clients_.size());
-        for (const auto& [key, m] : clients_) targets.push_back(m.client);
+        weak.reserve(clients_.size());
+        for (const auto& [key, m] : clients_) weak.push_back(m.client);
     }
-    for (const auto& weak : targets) {
-        if (auto c = weak.lock()) c->deliver(change);
+    // Locked outside the registry mutex: a client's last reference may go here.
+    std::vector<std::shared_ptr<stream_client>> out;
+    out.reserve(weak.size());
+    for (const auto& w : weak) {
+        if (auto c = w.lock()) out.push_back(std::move(c));
     }
+    return out;
+}
+
+void hub::broadcast(const quote_change& change) {
+    for (const auto& c : members()) c->deliver(change);
 }
 
 void hub::close_all() {
-    std::vector<std::weak_ptr<stream_client>> targets;
-    {
-        const std::scoped_lock lk(mu_);
-        for (const auto& [key, m] : clients_) targets.push_back(m.client);
-    }
-    for (const auto& weak : targets) {
-        if (auto c = weak.lock()) c->go_away();
-    }
+    for (const auto& c : members()) c->go_away();
 }
 
 void hub::layout_changed() {
-    std::vector<std::weak_ptr<stream_client>> targets;
-    {
-        const std::scoped_lock lk(mu_);
-        for (const auto& [key, m] : clients_) targets.push_back(m.client);
-    }
-    for (const auto& weak : targets) {
-        if (auto c = weak.lock()) c->layout_changed();
-    }
+    for (const auto& c : members()) c->layout_changed();
 }
 
 }  // namespace tickerd

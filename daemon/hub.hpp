@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "daemon/metrics.hpp"
 #include "tickerd/snapshot_store.hpp"
@@ -39,6 +40,9 @@ public:
     std::array<std::size_t, stream_transport_count> size_by_transport() const;
 
 private:
+    // The clients registered now, each kept alive while it is called.
+    std::vector<std::shared_ptr<stream_client>> members() const;
+
     mutable std::mutex mu_;
     struct member {
         std::weak_ptr<stream_client> client;
