@@ -127,8 +127,12 @@ void poll_loop::fetch_next() {
 }
 
 void poll_loop::send_next() {
-    client_.get(targets_[replies_.size()], [self = shared_from_this()](fetch_result r) {
-        net::dispatch(self->strand_, [self, r = std::move(r)]() mutable { self->on_fetch(std::move(r)); });
+    // Weak: the loop owns the client, so a reply handler owning the loop would be
+    // a cycle, leaked when the daemon stops with a request in flight.
+    client_.get(targets_[replies_.size()], [weak = weak_from_this()](fetch_result r) {
+        if (auto self = weak.lock()) {
+            net::dispatch(self->strand_, [self, r = std::move(r)]() mutable { self->on_fetch(std::move(r)); });
+        }
     });
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/ws_session.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <boost/asio/steady_timer.hpp>
@@ -28,9 +30,32 @@ using clock = std::chrono::steady_clock;
 
 shared_text text_of(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
-// How often a session checks that its write in flight is not stuck.
-clock::duration watchdog_period(std::chrono::milliseconds slow_client_timeout) {
-    return std::max<clock::duration>(slow_client_timeout / 4, std::chrono::milliseconds(50));
+// How often a session checks for a stuck write and a silent peer.
+clock::duration tick_period(std::chrono::milliseconds slow_client_timeout, std::chrono::milliseconds ping_interval) {
+    return std::max<clock::duration>(std::min(slow_client_timeout, ping_interval) / 4, std::chrono::milliseconds(50));
+}
+
+// While backlogged: how often the kernel's queue is looked at again.
+// A WebSocket frame header from the server: at most 10 bytes (no mask); rounded up.
+constexpr std::size_t max_frame_header = 16;
+
+constexpr clock::duration backlog_poll = std::chrono::milliseconds(100);
+
+// A quarter of the socket's send buffer may wait unacknowledged in the
+// kernel; the rest stays free for a close frame (see backlogged()). 0: unknown.
+std::size_t backlog_limit(int fd) {
+    int sndbuf = 0;
+    socklen_t len = sizeof sndbuf;
+    if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) != 0 || sndbuf <= 0) return 0;
+    return static_cast<std::size_t>(sndbuf) / 4;
+}
+
+// Bytes written to the socket that the client has not acknowledged yet
+// (unsent or in flight). 0 when the kernel cannot tell.
+std::size_t kernel_unacked(int fd) {
+    int n = 0;
+    if (::ioctl(fd, SIOCOUTQ, &n) != 0 || n < 0) return 0;
+    return static_cast<std::size_t>(n);
 }
 
 class ws_session : public stream_client, public std::enable_shared_from_this<ws_session> {
@@ -41,7 +66,7 @@ public:
           slot_(std::move(slot)),
           heartbeat_(ws_.get_executor()),
           flush_(ws_.get_executor()),
-          watchdog_(ws_.get_executor()),
+          tick_(ws_.get_executor()),
           subscription_(state.store.layout()->active, what.symbols),
           outbox_({state.cfg.limits.max_queued_bytes, state.cfg.server.max_queued_messages}),
           rate_(state.cfg.limits.messages_per_second, clock::now()),
@@ -52,12 +77,15 @@ public:
     ~ws_session() override { state_.clients.leave(this); }
 
     void run(http::request<http::string_body> req) {
-        // Beast sends a ping after half the idle timeout and closes a peer that stays silent for all of it.
+        // Pings are the session's own (see on_tick), so that a silent client is
+        // closed with a close frame rather than dropped. The handshake timeout
+        // also bounds the closing handshake.
         websocket::stream_base::timeout opt{};
         opt.handshake_timeout = state_.cfg.limits.handshake_timeout;
-        opt.idle_timeout = state_.cfg.server.ping_interval * 2;
-        opt.keep_alive_pings = true;
+        opt.idle_timeout = websocket::stream_base::none();
+        opt.keep_alive_pings = false;
         ws_.set_option(opt);
+        ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_heard_ = clock::now(); });
         ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
             res.set(http::field::server, "tickerd/" TICKERD_VERSION);
         }));
@@ -89,10 +117,12 @@ private:
         // Joined first, then the snapshot: a change that races with it arrives
         // afterwards and is dropped by seq if the snapshot already holds it.
         sync_layout(false);  // a reload since this session was made: the snapshot shows the new symbols
+        backlog_limit_ = backlog_limit(fd());
+        last_heard_ = clock::now();
         send_snapshot(subscription_.indexes(), since_);
         do_read();
         arm_heartbeat();
-        arm_watchdog();
+        arm_tick();
     }
 
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since) {
@@ -131,29 +161,63 @@ private:
         pump();
     }
 
-    void too_slow() {
+    void too_slow(const std::string& why) {
         state_.stats.slow_client_disconnect(stream_transport::websocket);
-        spdlog::info("stream client too slow ({} bytes queued): closing", outbox_.queued_bytes());
+        spdlog::info("stream client too slow ({}): closing with 1013", why);
         close(websocket::close_code::try_again_later, "client too slow");
     }
+    void too_slow() { too_slow(std::to_string(outbox_.queued_bytes()) + " bytes queued"); }
+
+    int fd() { return beast::get_lowest_layer(ws_).socket().native_handle(); }
 
     // Starts the next write if none is in flight and something is due.
     void pump() {
         if (writing_ || closing_) return;
         const auto now = clock::now();
+        if (ping_due_) return send_ping(now);
+        if (outbox_.empty() || backlogged(now)) return;
         auto next = outbox_.next(now);
         if (!next) {
-            if (const auto due = outbox_.due(); due && !flush_armed_) {
-                flush_armed_ = true;
-                flush_.expires_at(*due);
-                flush_.async_wait([self = shared_from_this()](beast::error_code ec) {
-                    self->flush_armed_ = false;
-                    if (!ec) self->pump();
-                });
-            }
+            if (const auto due = outbox_.due()) wake_at(*due);
             return;
         }
         write(std::move(*next), now);
+    }
+
+    // A client that reads too little is never written more than backlog_limit_
+    // bytes ahead: beyond that, nothing more goes to the kernel (the outbox
+    // conflates meanwhile) until the client has taken it. A client still
+    // backlogged after slow_client_timeout is closed with 1013, and its close
+    // frame still fits the send buffer, behind the data already there, so the
+    // client reads it whenever it reads again.
+    bool backlogged(clock::time_point now) {
+        if (backlog_limit_ == 0 || unacked_bound_ < backlog_limit_) return false;
+        unacked_bound_ = kernel_unacked(fd());  // only now: the bound was reached
+        backlog_limit_ = backlog_limit(fd());   // the kernel's autotuning may have grown the buffer
+        if (unacked_bound_ < backlog_limit_) {
+            backlogged_since_.reset();
+            return false;
+        }
+        if (!backlogged_since_) backlogged_since_ = now;
+        const auto timeout = state_.cfg.limits.slow_client_timeout;
+        if (now - *backlogged_since_ >= timeout) {
+            too_slow(std::to_string(unacked_bound_) + " bytes unread for " + std::to_string(timeout.count()) + " ms");
+            return true;
+        }
+        wake_at(now + backlog_poll);
+        return true;
+    }
+
+    // pump() again at `at` (or earlier, if already due earlier).
+    void wake_at(clock::time_point at) {
+        if (wake_armed_ && flush_.expiry() <= at) return;
+        wake_armed_ = true;
+        flush_.expires_at(at);  // a wait already armed ends with operation_aborted and is ignored
+        flush_.async_wait([self = shared_from_this(), gen = ++wake_gen_](beast::error_code ec) {
+            if (gen != self->wake_gen_) return;
+            self->wake_armed_ = false;
+            if (!ec) self->pump();
+        });
     }
 
     void write(outgoing msg, clock::time_point now) {
@@ -162,7 +226,23 @@ private:
         for (const auto& p : current_.pieces) buffers_.emplace_back(p->data(), p->size());
         writing_ = true;
         write_started_ = now;
+        unacked_bound_ += current_.size() + max_frame_header;
         ws_.async_write(buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    }
+
+    // A ping goes through the same single write path (and the same stuck-write check).
+    void send_ping(clock::time_point now) {
+        ping_due_ = false;
+        pinged_at_ = now;
+        writing_ = true;
+        write_started_ = now;
+        unacked_bound_ += max_frame_header;
+        ws_.async_ping({}, [self = shared_from_this()](beast::error_code ec) {
+            self->writing_ = false;
+            if (ec) return self->fail();
+            if (self->pending_close_) return self->finish_close();
+            self->pump();
+        });
     }
 
     // Closing: the messages still queued go first when draining (a client
@@ -192,6 +272,7 @@ private:
     }
 
     void on_read(beast::error_code ec) {
+        last_heard_ = clock::now();
         // Oversized (1009), bad UTF-8 (1007) and protocol errors: Beast has already sent the close frame.
         if (ec) return fail();
         if (!ws_.got_text()) {
@@ -245,23 +326,40 @@ private:
         });
     }
 
-    // A write that has not finished within slow_client_timeout: the client reads
-    // nothing (or far too little). It could not read a close frame either, so the
-    // connection is reset at once, which also frees the kernel's send buffer.
-    void arm_watchdog() {
-        watchdog_.expires_after(watchdog_period(state_.cfg.limits.slow_client_timeout));
-        watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    void arm_tick() {
+        tick_.expires_after(tick_period(state_.cfg.limits.slow_client_timeout, state_.cfg.server.ping_interval));
+        tick_.async_wait([self = shared_from_this()](beast::error_code ec) {
             if (ec || self->dead_) return;
-            if (self->writing_ && clock::now() - self->write_started_ >= self->state_.cfg.limits.slow_client_timeout) {
-                spdlog::info("stream client read nothing for {} ms: resetting the connection",
-                             self->state_.cfg.limits.slow_client_timeout.count());
-                return self->abort();
-            }
-            self->arm_watchdog();
+            if (self->on_tick(clock::now())) self->arm_tick();
         });
     }
 
-    // A write in flight finishes first (the watchdog still guards it). Queued
+    // - A write that has not finished within slow_client_timeout: the kernel's
+    //   send buffer is full (one message larger than the backlog limit, to a
+    //   client that reads nothing). No close frame could follow it, so the
+    //   connection is reset, which also frees the kernel's send buffer.
+    // - Nothing heard from the client (no message, no pong) for ping_interval:
+    //   ping it; for twice that: close it with 1013.
+    bool on_tick(clock::time_point now) {
+        const auto& cfg = state_.cfg;
+        if (writing_ && now - write_started_ >= cfg.limits.slow_client_timeout) {
+            spdlog::info("stream client read nothing for {} ms: resetting the connection",
+                         cfg.limits.slow_client_timeout.count());
+            abort();
+            return false;
+        }
+        if (closing_) return true;  // the closing handshake has its own timeout
+        const auto silent = now - last_heard_;
+        if (silent >= 2 * cfg.server.ping_interval) {
+            too_slow("no reply to a ping for " + std::to_string(cfg.server.ping_interval.count()) + " ms");
+        } else if (silent >= cfg.server.ping_interval && pinged_at_ < last_heard_) {
+            ping_due_ = true;
+            pump();
+        }
+        return true;
+    }
+
+    // A write in flight finishes first (on_tick still guards it). Queued
     // messages are dropped, or with `drain` sent before the close frame.
     void close(websocket::close_code code, const char* reason, bool drain = false) {
         if (closing_) return;
@@ -296,7 +394,7 @@ private:
         dead_ = true;
         heartbeat_.cancel();
         flush_.cancel();
-        watchdog_.cancel();
+        tick_.cancel();
         outbox_.clear();
         slot_.release();
         state_.clients.leave(this);
@@ -306,8 +404,8 @@ private:
     server_state& state_;
     connection_slot slot_;
     net::steady_timer heartbeat_;
-    net::steady_timer flush_;     // max_hz: the next update's slot
-    net::steady_timer watchdog_;  // slow_client_timeout
+    net::steady_timer flush_;  // wake_at(): max_hz's next slot, or the next look at a backlog
+    net::steady_timer tick_;   // on_tick(): stuck writes, pings
     beast::flat_buffer buffer_;
     stream_subscription subscription_;
     std::uint64_t layout_version_ = 0;  // of the symbol_layout subscription_ is mapped to
@@ -318,9 +416,16 @@ private:
     std::uint64_t since_ = 0;
     clock::time_point last_send_ = clock::now();
     clock::time_point write_started_{};
+    clock::time_point last_heard_{};  // a message or control frame from the client
+    clock::time_point pinged_at_{};
+    std::optional<clock::time_point> backlogged_since_;
+    std::size_t backlog_limit_ = 0;   // bytes; 0: unknown, no gate
+    std::size_t unacked_bound_ = 0;   // the kernel's unacknowledged bytes are at most this
+    std::uint64_t wake_gen_ = 0;
     std::optional<std::pair<websocket::close_code, const char*>> pending_close_;
     bool writing_ = false;
-    bool flush_armed_ = false;
+    bool wake_armed_ = false;
+    bool ping_due_ = false;
     bool closing_ = false;
     bool draining_ = false;
     bool dead_ = false;

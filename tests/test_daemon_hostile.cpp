@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -197,11 +199,11 @@ TEST_CASE("Half-open connections are dropped: a silent TCP peer after idle_timeo
     partial.connect(d.port());
     partial.send_all("GET /v1/snapshot HTTP/1.1\r\nHost: x\r\n");  // never finishes its headers
     raw_socket mute;
-    open_stream(mute, d.port());  // never answers pings (ping_interval 500ms: closed after ~1s)
+    open_stream(mute, d.port());  // reads, but never answers pings (ping_interval 500ms: closed after ~1s)
     const auto start = std::chrono::steady_clock::now();
     CHECK(silent.wait_eof(5s));
     CHECK(partial.wait_eof(5s));
-    CHECK(mute.wait_close(5s).has_value());
+    CHECK(mute.wait_close(5s) == 1013u);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
     good.still_served();
 }
@@ -246,7 +248,7 @@ TEST_CASE("Path traversal on static paths never leaves the web root", "[integrat
     good.still_served();
 }
 
-TEST_CASE("A slow reader over its queue budget is closed with 1013, a reader of nothing is reset", "[integration]") {
+TEST_CASE("A slow reader over its queue budget is closed with 1013, and so is a reader of nothing", "[integration]") {
     std::string cfg = hostile_config();
     cfg.replace(cfg.find("[limits]\n"), 9, "[limits]\nsend_buffer_bytes = 4096\nslow_client_timeout = \"10s\"\n");
     // Pings every 500 ms would drop a client that reads nothing for a second; here it must stay until the budget speaks.
@@ -286,7 +288,67 @@ TEST_CASE("A slow reader over its queue budget is closed with 1013, a reader of 
     raw_socket mute;
     mute.connect(d.port(), 4096);
     REQUIRE(mute.ws_upgrade("/v1/stream") == 101);
-    // Never reads: after slow_client_timeout (10 s) with a write stuck, the daemon resets it.
-    CHECK(eventually([&] { return mute.peer_gone(); }, 20s, 200ms));
+    // Never reads: once its unread bytes pass a quarter of the send buffer the daemon writes
+    // no more, and after slow_client_timeout (10 s) it closes the connection with 1013.
+    CHECK(eventually([&] { return d.log_text().find("bytes unread for 10000 ms") != std::string::npos; }, 30s, 200ms));
+    // Reading at last: the updates it missed, then the close frame; then the end of the stream.
+    std::vector<std::string> missed;
+    CHECK(mute.wait_close(5s, &missed) == 1013u);
+    INFO("updates read before the close: " << missed.size());
+    CHECK(!missed.empty());
+    CHECK(mute.wait_eof(5s));
     good.still_served();
+}
+
+TEST_CASE("A client that stops reading for less than slow_client_timeout catches up with the latest prices",
+          "[integration]") {
+    std::string cfg = hostile_config();
+    cfg.replace(cfg.find("[limits]\n"), 9, "[limits]\nsend_buffer_bytes = 4096\nslow_client_timeout = \"10s\"\n");
+    cfg.replace(cfg.find("ping_interval = \"500ms\""), 24, "ping_interval = \"30s\"");
+    daemon_process d(cfg);
+    raw_socket paused;
+    paused.connect(d.port(), 4096);
+    REQUIRE(paused.ws_upgrade("/v1/stream") == 101);
+    // Not reading until the daemon has stopped sending: the bytes waiting on our side stop growing.
+    int last = -1;
+    REQUIRE(eventually(
+        [&] {
+            int n = 0;
+            ioctl(paused.fd(), FIONREAD, &n);
+            const bool steady = n > 0 && n == last;
+            last = n;
+            return steady;
+        },
+        10s, 500ms));
+    std::this_thread::sleep_for(2s);  // prices move on meanwhile (every 100 ms)
+    const json_doc snap(http_get(d.port(), "/v1/snapshot").body);
+    std::map<std::string, std::uint64_t> want;
+    for (std::size_t i = 0; i < snap.size("/quotes"); ++i) {
+        want[snap.str(fmt::format("/quotes/{}/symbol", i))] = snap.u64(fmt::format("/quotes/{}/seq", i));
+    }
+    REQUIRE(want.size() == 2);
+    // Reading again: what was waiting, then the latest price of each symbol, and no close.
+    std::map<std::string, std::uint64_t> seen;
+    bool caught_up = false;
+    bool closed = false;
+    std::size_t frames = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!caught_up && !closed && std::chrono::steady_clock::now() < deadline) {
+        const auto f = paused.read_frame(1s);
+        if (!f) continue;
+        ++frames;
+        if (f->opcode == 8) closed = true;
+        if (f->opcode != 1) continue;
+        const json_doc m(f->payload);
+        if (!m.has("/quotes")) continue;
+        for (std::size_t i = 0; i < m.size("/quotes"); ++i) {
+            auto& s = seen[m.str(fmt::format("/quotes/{}/symbol", i))];
+            s = std::max(s, m.u64(fmt::format("/quotes/{}/seq", i)));
+        }
+        caught_up = std::all_of(want.begin(), want.end(), [&](const auto& w) { return seen[w.first] >= w.second; });
+    }
+    INFO("frames read: " << frames << "\n" << d.log_tail(10));
+    CHECK(caught_up);
+    CHECK_FALSE(closed);
+    CHECK(d.log_text().find("too slow") == std::string::npos);
 }
