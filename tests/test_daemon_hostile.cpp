@@ -72,6 +72,22 @@ struct bystander {
     }
 };
 
+// Reads nothing until the bytes waiting on our side stop growing (the daemon
+// sends no more); returns them, or 0 if they never settle within 10 s.
+int wait_until_unread_steady(const raw_socket& s) {
+    int last = -1;
+    const bool steady = eventually(
+        [&] {
+            int n = 0;
+            ioctl(s.fd(), FIONREAD, &n);
+            const bool same = n > 0 && n == last;
+            last = n;
+            return same;
+        },
+        10s, 500ms);
+    return steady ? last : 0;
+}
+
 // Upgrades a raw client and reads its snapshot.
 void open_stream(raw_socket& s, std::uint16_t port) {
     s.connect(port);
@@ -259,19 +275,9 @@ TEST_CASE("A slow reader over its queue budget is closed with 1013, and so is a 
     raw_socket slow;
     slow.connect(d.port(), 4096);
     REQUIRE(slow.ws_upgrade("/v1/stream") == 101);
-    // Stop reading until the daemon can write no more: the bytes waiting on our side stop growing.
-    int last = -1;
-    int waiting = 0;
-    REQUIRE(eventually(
-        [&] {
-            int n = 0;
-            ioctl(slow.fd(), FIONREAD, &n);
-            const bool steady = n > 0 && n == last;
-            last = n;
-            waiting = n;
-            return steady;
-        },
-        10s, 500ms));
+    // Stop reading until the daemon can write no more.
+    const int waiting = wait_until_unread_steady(slow);
+    REQUIRE(waiting > 0);
     INFO("bytes waiting unread: " << waiting);
     // Our window is closed; the daemon's send buffer (send_buffer_bytes) fills next, at about 5 KB/s,
     // and its write is then stuck. slow_client_timeout (10 s) leaves ample margin.
@@ -309,17 +315,8 @@ TEST_CASE("A client that stops reading for less than slow_client_timeout catches
     raw_socket paused;
     paused.connect(d.port(), 4096);
     REQUIRE(paused.ws_upgrade("/v1/stream") == 101);
-    // Not reading until the daemon has stopped sending: the bytes waiting on our side stop growing.
-    int last = -1;
-    REQUIRE(eventually(
-        [&] {
-            int n = 0;
-            ioctl(paused.fd(), FIONREAD, &n);
-            const bool steady = n > 0 && n == last;
-            last = n;
-            return steady;
-        },
-        10s, 500ms));
+    // Not reading until the daemon has stopped sending.
+    REQUIRE(wait_until_unread_steady(paused) > 0);
     std::this_thread::sleep_for(2s);  // prices move on meanwhile (every 100 ms)
     const json_doc snap(http_get(d.port(), "/v1/snapshot").body);
     std::map<std::string, std::uint64_t> want;
