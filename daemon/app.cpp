@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -218,15 +219,18 @@ int run_daemon(const config& cfg) {
                  cfg.symbols.size(), threads);
     http->start();
 
-    auto expiry = std::make_shared<net::steady_timer>(ioc);
+    // The daemon's own timers and its SIGTERM handler share one strand: the
+    // handler cancels the timers while their handlers, on another io thread, re-arm them.
+    auto own = net::make_strand(ioc);
+    auto expiry = std::make_shared<net::steady_timer>(own);
     run_expiry(expiry, store, std::chrono::milliseconds(250));
 
     // [ops] systemd: a status line every few seconds, and the watchdog from the io loop.
-    auto status_timer = std::make_shared<net::steady_timer>(ioc);
-    auto watchdog_timer = std::make_shared<net::steady_timer>(ioc);
+    auto status_timer = std::make_shared<net::steady_timer>(own);
+    auto watchdog_timer = std::make_shared<net::steady_timer>(own);
 
-    net::signal_set signals(ioc, SIGINT, SIGTERM);
-    net::steady_timer shutdown_deadline(ioc);
+    net::signal_set signals(own, SIGINT, SIGTERM);
+    net::steady_timer shutdown_deadline(own);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         systemd::stopping();  // [ops] first: systemd knows the stop is deliberate
