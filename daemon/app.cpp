@@ -1,4 +1,4 @@
-#include "daemon/app.hpp"
+#include "app.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -14,21 +14,21 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/day_reference_book.hpp"
-#include "daemon/feed_set.hpp"
-#include "daemon/fd_limit.hpp"
-#include "daemon/hub.hpp"
-#include "daemon/listener.hpp"
-#include "daemon/metrics.hpp"
-#include "daemon/rate_limited_log.hpp"
-#include "daemon/reloader.hpp"
-#include "daemon/server_state.hpp"
-#include "daemon/state_file.hpp"
-#include "daemon/state_saver.hpp"
-#include "daemon/quote_gate.hpp"
-#include "daemon/provider_resources.hpp"
-#include "daemon/static_files.hpp"
-#include "daemon/systemd_notify.hpp"
+#include "tickerd/day_reference_book.hpp"
+#include "upstream/feed_set.hpp"
+#include "ops/fd_limit.hpp"
+#include "serve/hub.hpp"
+#include "serve/listener.hpp"
+#include "ops/metrics.hpp"
+#include "ops/rate_limited_log.hpp"
+#include "reloader.hpp"
+#include "serve/server_state.hpp"
+#include "ops/state_file.hpp"
+#include "ops/state_saver.hpp"
+#include "tickerd/quote_gate.hpp"
+#include "upstream/provider_resources.hpp"
+#include "serve/static_files.hpp"
+#include "ops/systemd_notify.hpp"
 #include "tickerd/price_history.hpp"
 #include "tickerd/market_calendar.hpp"
 #include "tickerd/snapshot_store.hpp"
@@ -186,7 +186,8 @@ int run_daemon(const config& cfg) {
     }
     // --- end state ---
     rate_limited_log upstream_log;
-    quote_gate gate(cfg, store, upstream_log, stats);
+    quote_gate gate(cfg, store);
+    ingest in(store, gate, upstream_log, stats);
     state.active_source = [&gate](std::size_t index) { return gate.active_source(index); };
 
     net::io_context ioc(static_cast<int>(threads));
@@ -212,7 +213,8 @@ int run_daemon(const config& cfg) {
     // The feeds of the running config; SIGHUP replaces them (see reloader). Set up
     // before "listening on" is logged, so a SIGHUP from then on is always a reload.
     reloader live(ioc, std::make_shared<const config>(cfg), read_provider_keys(cfg),
-                  feed_deps{ioc.get_executor(), providers, store, gate, upstream_log, stats, history, &day_refs}, clients, state);
+                  feed_deps{ioc.get_executor(), providers, in, upstream_log, stats, history, &day_refs}, store, gate,
+                  clients, state);
     const auto ep = http->local_endpoint();
     const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
     spdlog::info("tickerd {} listening on http://{}:{} ({} symbols, {} io threads)", TICKERD_VERSION, host, ep.port(),

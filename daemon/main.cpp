@@ -4,10 +4,10 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "daemon/app.hpp"
-#include "daemon/logging.hpp"
-#include "tickerd/config.hpp"
-#include "tickerd/config_print.hpp"
+#include "app.hpp"
+#include "ops/logging.hpp"
+#include "settings/config_loader.hpp"
+#include "settings/config_print.hpp"
 
 int main(int argc, char** argv) {
     CLI::App cli{"tickerd: a market ticker feed daemon"};

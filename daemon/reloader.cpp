@@ -1,4 +1,4 @@
-#include "daemon/reloader.hpp"
+#include "reloader.hpp"
 
 #include <csignal>
 
@@ -7,22 +7,25 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/reload_plan.hpp"
-#include "daemon/systemd_notify.hpp"
+#include "settings/config_loader.hpp"
+#include "settings/reload_plan.hpp"
+#include "ops/systemd_notify.hpp"
 
 namespace tickerd {
 
 namespace net = boost::asio;
 
 reloader::reloader(net::io_context& ioc, std::shared_ptr<const config> running, const provider_keys& keys,
-                   feed_deps deps, hub& clients, server_state& state)
+                   feed_deps deps, snapshot_store& store, quote_gate& gate, hub& clients, server_state& state)
     : strand_(net::make_strand(ioc)),
       hup_(strand_, SIGHUP),
       running_(std::move(running)),
       deps_(deps),
+      store_(store),
+      gate_(gate),
       clients_(clients),
       state_(state),
-      feeds_(std::make_unique<feed_set>(*running_, *deps.store.layout(), keys, deps)) {
+      feeds_(std::make_unique<feed_set>(*running_, *store.layout(), keys, deps)) {
     wait_signal();
 }
 
@@ -82,8 +85,8 @@ void reloader::apply(result<config, config_error> loaded, provider_keys keys) {
         auto next = std::make_shared<const config>(std::move(plan.next));
         // Stop all, start all: the quotes stay in the store, so clients see no gap.
         feeds_->stop();
-        const auto change = deps_.store.reconfigure(next->symbols);
-        deps_.gate.reconfigure(*change.layout, next->bad_tick);
+        const auto change = store_.reconfigure(next->symbols);
+        gate_.reconfigure(*change.layout, next->bad_tick);
         deps_.history.reconfigure(change.layout->slots.size(), change.removed_slots);
         feeds_ = std::make_unique<feed_set>(*next, *change.layout, keys, deps_);
         clients_.layout_changed();

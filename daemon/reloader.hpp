@@ -15,10 +15,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "daemon/feed_set.hpp"
-#include "daemon/hub.hpp"
-#include "daemon/server_state.hpp"
+#include "upstream/feed_set.hpp"
+#include "serve/hub.hpp"
+#include "serve/server_state.hpp"
 #include "tickerd/config.hpp"
+#include "tickerd/quote_gate.hpp"
+#include "tickerd/snapshot_store.hpp"
 #include "tickerd/result.hpp"
 
 namespace tickerd {
@@ -27,7 +29,7 @@ class reloader {
 public:
     // Starts the feeds of `running` (with keys read by the caller) and listens for SIGHUP.
     reloader(boost::asio::io_context& ioc, std::shared_ptr<const config> running, const provider_keys& keys,
-             feed_deps deps, hub& clients, server_state& state);
+             feed_deps deps, snapshot_store& store, quote_gate& gate, hub& clients, server_state& state);
     ~reloader();  // joins a reload still reading the file
     reloader(const reloader&) = delete;
     reloader& operator=(const reloader&) = delete;
@@ -44,6 +46,8 @@ private:
     boost::asio::signal_set hup_;
     std::shared_ptr<const config> running_;
     feed_deps deps_;
+    snapshot_store& store_;
+    quote_gate& gate_;
     hub& clients_;
     server_state& state_;
     std::unique_ptr<feed_set> feeds_;

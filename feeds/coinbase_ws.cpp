@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "feeds/json_util.hpp"
+#include "json_util.hpp"
 #include "tickerd/feeds/coinbase.hpp"
 
 namespace tickerd::feeds {

@@ -12,7 +12,8 @@
 #include <string_view>
 
 #include "tickerd/decimal.hpp"
-#include "tickerd/feed.hpp"
+#include "tickerd/feeds/registry.hpp"  // url_encode
+#include "tickerd/raw_quote.hpp"
 
 namespace tickerd::feeds::detail {
 

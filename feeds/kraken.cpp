@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "feeds/json_util.hpp"
+#include "json_util.hpp"
 
 namespace tickerd::feeds {
 namespace {

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tickerd/feed.hpp"
+#include "tickerd/feeds/registry.hpp"
 #include "tickerd/feeds/binance.hpp"
 #include "tickerd/feeds/coinbase.hpp"
 #include "tickerd/feeds/finnhub.hpp"
@@ -89,10 +89,6 @@ const poll_feed* find_poll_feed(std::string_view provider) {
     return nullptr;
 }
 
-reference_kind wanted_reference(asset_class cls) {
-    return cls == asset_class::crypto ? reference_kind::open_24h : reference_kind::previous_close;
-}
-
 bool is_known_provider(std::string_view provider) {
     return provider == "yahoo" || provider == "coinbase" || provider == "binance" || provider == "kraken" || provider == "finnhub" || provider == "openerapi" ||
            provider == "coinbase_ws" || provider == "sim";
@@ -115,17 +111,6 @@ std::string url_encode(std::string_view s) {
         }
     }
     return out;
-}
-
-std::string_view to_string(feed_error_kind k) {
-    switch (k) {
-        case feed_error_kind::malformed: return "malformed";
-        case feed_error_kind::upstream_error: return "upstream_error";
-        case feed_error_kind::rate_limited: return "rate_limited";
-        case feed_error_kind::no_data: return "no_data";
-        case feed_error_kind::bad_price: return "bad_price";
-    }
-    return "unknown";
 }
 
 }  // namespace tickerd

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "feeds/json_util.hpp"
+#include "json_util.hpp"
 
 namespace tickerd::feeds {
 namespace {

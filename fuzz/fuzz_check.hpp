@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "tickerd/feed.hpp"
+#include "tickerd/feeds/registry.hpp"
 
 namespace tickerd::fuzz {
 

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fuzz/fuzz_check.hpp"
+#include "fuzz_check.hpp"
 #include <string>
 
 #include "tickerd/protocol.hpp"

@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fuzz/fuzz_check.hpp"
+#include "fuzz_check.hpp"
 #include <variant>
 
 #include "tickerd/feeds/coinbase_ws.hpp"

@@ -3,10 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fuzz/fuzz_check.hpp"
+#include "fuzz_check.hpp"
 #include <string>
 
-#include "tickerd/config.hpp"
+#include "settings/config_loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace tickerd;

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "tickerd/decimal.hpp"
-#include "tickerd/feed.hpp"
+#include "tickerd/feeds/registry.hpp"
 
 namespace tickerd::feed_tests {
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/bad_tick_filter.hpp"
+#include "tickerd/bad_tick_filter.hpp"
 
 using namespace tickerd;
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "tickerd/config.hpp"
-#include "tickerd/feed.hpp"
+#include "settings/config_loader.hpp"
+#include "tickerd/feeds/registry.hpp"
 
 using namespace tickerd;
 using namespace std::chrono_literals;

@@ -6,8 +6,8 @@
 #include <sstream>
 #include <string>
 
-#include "tickerd/config.hpp"
-#include "tickerd/config_print.hpp"
+#include "settings/config_loader.hpp"
+#include "settings/config_print.hpp"
 
 using tickerd::format_duration;
 using std::chrono::milliseconds;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/connection_limiter.hpp"
+#include "serve/connection_limiter.hpp"
 #include "tickerd/ip_network.hpp"
 
 using namespace tickerd;

@@ -16,8 +16,8 @@
 #include "support/market_fixture.hpp"
 #include "support/fake_ws_upstream.hpp"
 #include "support/test_clients.hpp"
-#include "tickerd/config.hpp"
-#include "tickerd/feed.hpp"
+#include "settings/config_loader.hpp"
+#include "tickerd/feeds/registry.hpp"
 
 using namespace tickerd::test;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/day_reference_book.hpp"
+#include "tickerd/day_reference_book.hpp"
 #include "tickerd/day_reference.hpp"
 
 using namespace tickerd;

@@ -10,7 +10,7 @@
 
 #include "feed_test_support.hpp"
 #include "tickerd/decimal.hpp"
-#include "tickerd/feed.hpp"
+#include "tickerd/feeds/registry.hpp"
 #include "tickerd/feeds/binance.hpp"
 
 using namespace tickerd;

@@ -11,7 +11,7 @@
 
 #include "feed_test_support.hpp"
 #include "tickerd/decimal.hpp"
-#include "tickerd/feed.hpp"
+#include "tickerd/feeds/registry.hpp"
 #include "tickerd/feeds/coinbase_ws.hpp"
 
 using namespace tickerd;

@@ -8,7 +8,7 @@
 
 #include "feed_test_support.hpp"
 #include "tickerd/decimal.hpp"
-#include "tickerd/feed.hpp"
+#include "tickerd/feeds/registry.hpp"
 #include "tickerd/feeds/kraken.hpp"
 
 using namespace tickerd;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/metrics.hpp"
+#include "ops/metrics.hpp"
 
 using namespace tickerd;
 using namespace std::chrono_literals;

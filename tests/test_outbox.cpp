@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/message_rate.hpp"
-#include "daemon/outbox.hpp"
+#include "serve/message_rate.hpp"
+#include "serve/outbox.hpp"
 #include "tickerd/protocol.hpp"
 
 using namespace tickerd;

@@ -4,7 +4,8 @@
 
 #include <string>
 
-#include "daemon/reload_plan.hpp"
+#include "settings/config_loader.hpp"
+#include "settings/reload_plan.hpp"
 
 using namespace tickerd;
 using namespace std::chrono_literals;

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "daemon/request_pacer.hpp"
+#include "upstream/request_pacer.hpp"
 
 using tickerd::request_pacer;
 using namespace std::chrono_literals;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/source_failover.hpp"
+#include "tickerd/source_failover.hpp"
 
 using namespace tickerd;
 

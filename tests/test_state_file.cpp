@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/state_file.hpp"
+#include "ops/state_file.hpp"
 
 using namespace tickerd;
 namespace fs = std::filesystem;

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "daemon/static_files.hpp"
+#include "serve/static_files.hpp"
 
 using namespace tickerd;
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "daemon/stream_subscription.hpp"
+#include "serve/stream_subscription.hpp"
 
 using namespace tickerd;
 

@@ -12,7 +12,7 @@
 #include <regex>
 #include <string>
 
-#include "daemon/systemd_notify.hpp"
+#include "ops/systemd_notify.hpp"
 
 namespace systemd = tickerd::systemd;
 namespace fs = std::filesystem;

@@ -77,9 +77,6 @@ struct provider_config {
     std::string ca_file;                            // extra trusted CA certificates (PEM), besides the system store
 };
 
-// The default providers.NAME.min_spacing, from the provider's published rate limit.
-milliseconds default_min_spacing(std::string_view provider);
-
 struct source_ref {
     std::string provider;
     std::string upstream_symbol;  // empty for sim
@@ -119,13 +116,5 @@ struct config_error {
     std::string message;
     std::string what() const;  // "FILE: KEY: MESSAGE"
 };
-
-// Pure: TOML text to a validated config. `file` is only used in messages.
-result<config, config_error> parse_config(std::string_view toml_text, std::string_view file);
-// Reads the file, then parse_config.
-result<config, config_error> load_config(const std::string& path);
-
-// "250ms", "5s", "5m", "1h", "1m30s". nullopt on anything else.
-std::optional<milliseconds> parse_duration(std::string_view text);
 
 }  // namespace tickerd

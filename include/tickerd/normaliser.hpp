@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "tickerd/config.hpp"
-#include "tickerd/feed.hpp"
+#include "tickerd/raw_quote.hpp"
 #include "tickerd/quote.hpp"
 #include "tickerd/result.hpp"
 

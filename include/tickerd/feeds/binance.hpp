@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "tickerd/feed.hpp"
+#include "tickerd/raw_quote.hpp"
 
 namespace tickerd::feeds {
 

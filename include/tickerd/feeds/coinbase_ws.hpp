@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "tickerd/feed.hpp"
+#include "tickerd/raw_quote.hpp"
 
 namespace tickerd::feeds {
 

@@ -1,0 +1,35 @@
+#pragma once
+// Accepts TCP connections and starts an http_session for each, on its own strand.
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "serve/server_state.hpp"
+
+namespace tickerd {
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+    listener(boost::asio::io_context& ioc, server_state& state);
+    // Binds and listens; returns an error text on failure (port in use, bad address).
+    std::string bind(const std::string& host, std::uint16_t port);
+    // Takes over a listening TCP socket passed by systemd socket activation
+    // (instead of bind); returns an error text if `fd` is not one.
+    std::string adopt(int fd);
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    void start();
+    void stop();
+
+private:
+    void do_accept();
+
+    boost::asio::io_context& ioc_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer retry_;
+    server_state& state_;
+};
+
+}  // namespace tickerd

@@ -1,0 +1,125 @@
+#include "serve/outbox.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace tickerd {
+
+namespace {
+
+std::size_t quote_bytes(const quote_change& c) { return c.quote && c.quote->json ? c.quote->json->size() : 0; }
+
+const shared_text& comma() {
+    static const shared_text s = std::make_shared<const std::string>(",");
+    return s;
+}
+
+const shared_text& update_tail() {
+    static const shared_text s = std::make_shared<const std::string>("]}");
+    return s;
+}
+
+}  // namespace
+
+std::size_t outgoing::size() const {
+    std::size_t n = 0;
+    for (const auto& p : pieces) n += p->size();
+    return n;
+}
+
+std::string outgoing::text() const {
+    std::string out;
+    for (const auto& p : pieces) out += *p;
+    return out;
+}
+
+void outbox::set_max_hz(unsigned hz) { max_hz_ = hz; }
+
+outbox::clock::duration outbox::gap() const {
+    if (max_hz_ == 0) return clock::duration::zero();
+    return std::chrono::duration_cast<clock::duration>(std::chrono::seconds(1)) / max_hz_;
+}
+
+bool outbox::over_budget() const {
+    return queued_bytes() > limits_.max_bytes || messages_.size() > limits_.max_messages;
+}
+
+bool outbox::push_message(std::string_view event, std::uint64_t id, shared_text text) {
+    const std::size_t n = text->size();
+    if (queued_bytes() + n > limits_.max_bytes || messages_.size() + 1 > limits_.max_messages) return false;
+    messages_.push_back(outgoing{event, id, {std::move(text)}});
+    message_bytes_ += n;
+    return true;
+}
+
+bool outbox::push_change(const quote_change& change) {
+    auto [it, fresh] = pending_.try_emplace(change.index, change);
+    if (!fresh) {
+        if (change.seq <= it->second.seq) return true;  // an older change never replaces a newer one
+        pending_bytes_ -= quote_bytes(it->second);
+        it->second = change;
+        ++coalesced_;
+    }
+    pending_bytes_ += quote_bytes(change);
+    return !over_budget();
+}
+
+void outbox::drop(const std::vector<std::size_t>& indexes) {
+    for (const std::size_t i : indexes) {
+        if (auto it = pending_.find(i); it != pending_.end()) {
+            pending_bytes_ -= quote_bytes(it->second);
+            pending_.erase(it);
+        }
+    }
+}
+
+void outbox::clear() {
+    messages_.clear();
+    pending_.clear();
+    message_bytes_ = 0;
+    pending_bytes_ = 0;
+}
+
+std::optional<outbox::clock::time_point> outbox::due() const {
+    if (!messages_.empty() || pending_.empty() || !last_update_ || max_hz_ == 0) return std::nullopt;
+    return *last_update_ + gap();
+}
+
+std::optional<outgoing> outbox::next(clock::time_point now) {
+    if (!messages_.empty()) {
+        outgoing m = std::move(messages_.front());
+        messages_.pop_front();
+        message_bytes_ -= m.size();
+        return m;
+    }
+    if (pending_.empty()) return std::nullopt;
+    if (max_hz_ != 0 && last_update_ && now < *last_update_ + gap()) return std::nullopt;
+    last_update_ = now;
+    outgoing m;
+    m.event = "update";
+    if (pending_.size() == 1) {
+        // The one change's own update message, shared by every client.
+        const quote_change& c = pending_.begin()->second;
+        m.id = c.seq;
+        m.pieces.push_back(c.update_message);
+    } else {
+        // {"type":"update","seq":N,"quotes":[q1,q2,...]} from the shared quote texts.
+        for (const auto& [i, c] : pending_) m.id = std::max(m.id, c.seq);
+        m.pieces.reserve(pending_.size() * 2 + 1);
+        m.pieces.push_back(std::make_shared<const std::string>(
+            fmt::format("{{\"type\":\"update\",\"seq\":{},\"quotes\":[", m.id)));
+        bool first = true;
+        for (const auto& [i, c] : pending_) {
+            if (!first) m.pieces.push_back(comma());
+            first = false;
+            m.pieces.push_back(c.quote->json);
+        }
+        m.pieces.push_back(update_tail());
+    }
+    pending_.clear();
+    pending_bytes_ = 0;
+    return m;
+}
+
+}  // namespace tickerd

@@ -1,0 +1,53 @@
+#include "settings/reload_plan.hpp"
+
+#include <algorithm>
+
+namespace tickerd {
+
+reload_plan plan_reload(const config& running, config loaded) {
+    reload_plan plan;
+    auto& keys = plan.restart_needed;
+    const server_config& a = running.server;
+    const server_config& b = loaded.server;
+    // The listening socket, the io threads and the static files are set up once;
+    // sessions read [server] through server_state::cfg, the config of the start.
+    if (a.listen_host != b.listen_host || a.listen_port != b.listen_port) keys.emplace_back("server.listen");
+    if (a.threads != b.threads) keys.emplace_back("server.threads");
+    if (a.ping_interval != b.ping_interval) keys.emplace_back("server.ping_interval");
+    if (a.heartbeat_interval != b.heartbeat_interval) keys.emplace_back("server.heartbeat_interval");
+    if (a.max_queued_messages != b.max_queued_messages) keys.emplace_back("server.max_queued_messages");
+    if (a.web_root != b.web_root) keys.emplace_back("server.web_root");
+    if (a.state_dir != b.state_dir) keys.emplace_back("server.state_dir");
+    if (a.state_save_interval != b.state_save_interval) keys.emplace_back("server.state_save_interval");
+    if (a.trusted_proxies.size() != b.trusted_proxies.size() ||
+        !std::equal(a.trusted_proxies.begin(), a.trusted_proxies.end(), b.trusted_proxies.begin(),
+                    [](const ip_network& x, const ip_network& y) { return x.base == y.base && x.prefix == y.prefix; }))
+        keys.emplace_back("server.trusted_proxies");
+    if (a.allowed_origins != b.allowed_origins) keys.emplace_back("server.allowed_origins");
+    if (a.cors_origins != b.cors_origins) keys.emplace_back("server.cors_origins");
+    // Connection accounting and every session's limits are set up at start.
+    const limits_config& la = running.limits;
+    const limits_config& lb = loaded.limits;
+    if (la.max_connections != lb.max_connections) keys.emplace_back("limits.max_connections");
+    if (la.max_connections_per_ip != lb.max_connections_per_ip) keys.emplace_back("limits.max_connections_per_ip");
+    if (la.max_header_bytes != lb.max_header_bytes) keys.emplace_back("limits.max_header_bytes");
+    if (la.max_message_bytes != lb.max_message_bytes) keys.emplace_back("limits.max_message_bytes");
+    if (la.handshake_timeout != lb.handshake_timeout) keys.emplace_back("limits.handshake_timeout");
+    if (la.idle_timeout != lb.idle_timeout) keys.emplace_back("limits.idle_timeout");
+    if (la.messages_per_second != lb.messages_per_second) keys.emplace_back("limits.messages_per_second");
+    if (la.max_queued_bytes != lb.max_queued_bytes) keys.emplace_back("limits.max_queued_bytes");
+    if (la.slow_client_timeout != lb.slow_client_timeout) keys.emplace_back("limits.slow_client_timeout");
+    if (la.send_buffer_bytes != lb.send_buffer_bytes) keys.emplace_back("limits.send_buffer_bytes");
+    // The price history's buckets are laid out at start.
+    if (running.history.resolution != loaded.history.resolution) keys.emplace_back("history.resolution");
+    if (running.history.retention != loaded.history.retention) keys.emplace_back("history.retention");
+    if (running.log_level != loaded.log_level) keys.emplace_back("log_level");
+    loaded.server = running.server;
+    loaded.limits = running.limits;
+    loaded.history = running.history;
+    loaded.log_level = running.log_level;
+    plan.next = std::move(loaded);
+    return plan;
+}
+
+}  // namespace tickerd
