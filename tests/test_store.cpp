@@ -35,16 +35,22 @@ quote make(const char* id, const char* price, time_point now) {
 
 const time_point t0{milliseconds(1'000'000)};
 
+// As a feed hands a quote over: to its symbol's slot (one past the last slot for an unknown id).
+std::optional<quote_change> put(snapshot_store& store, quote q, time_point now) {
+    const auto slot = store.index_of(q.symbol).value_or(store.layout()->slots.size());
+    return store.apply(slot, std::move(q), now);
+}
+
 }  // namespace
 
 TEST_CASE("every change gets the next seq, quotes keep the seq they changed at", "[store]") {
     snapshot_store store(two_symbols(), 500);
     CHECK(store.seq() == 500);
-    auto c1 = store.apply(make("NVDA", "101", t0), t0);
+    auto c1 = put(store, make("NVDA", "101", t0), t0);
     REQUIRE(c1);
     CHECK(c1->seq == 501);
     CHECK(c1->index == 0);
-    auto c2 = store.apply(make("BTC", "99", t0), t0);
+    auto c2 = put(store, make("BTC", "99", t0), t0);
     REQUIRE(c2);
     CHECK(c2->seq == 502);
     CHECK(store.get(0)->q.seq == 501);
@@ -56,23 +62,23 @@ TEST_CASE("an identical re-poll changes nothing and notifies nobody", "[store]")
     snapshot_store store(two_symbols(), 0);
     int notified = 0;
     store.on_change([&](const quote_change&) { ++notified; });
-    REQUIRE(store.apply(make("NVDA", "101", t0), t0));
-    CHECK_FALSE(store.apply(make("NVDA", "101", t0 + milliseconds(500)), t0 + milliseconds(500)));
+    REQUIRE(put(store, make("NVDA", "101", t0), t0));
+    CHECK_FALSE(put(store, make("NVDA", "101", t0 + milliseconds(500)), t0 + milliseconds(500)));
     CHECK(notified == 1);
     CHECK(store.seq() == 1);
-    REQUIRE(store.apply(make("NVDA", "101.01", t0), t0));
+    REQUIRE(put(store, make("NVDA", "101.01", t0), t0));
     CHECK(notified == 2);
-    CHECK(store.apply(make("UNKNOWN", "1", t0), t0) == std::nullopt);
+    CHECK(put(store, make("UNKNOWN", "1", t0), t0) == std::nullopt);
 }
 
 TEST_CASE("a quote not confirmed within max_age turns stale, and that is a change", "[store]") {
     snapshot_store store(two_symbols(), 0);
     std::vector<std::uint64_t> seen;
     store.on_change([&](const quote_change& c) { seen.push_back(c.seq); });
-    store.apply(make("NVDA", "101", t0), t0);
-    store.apply(make("BTC", "99", t0), t0);
+    put(store, make("NVDA", "101", t0), t0);
+    put(store, make("BTC", "99", t0), t0);
     // A re-poll at t0+800 confirms NVDA without a change.
-    store.apply(make("NVDA", "101", t0), t0 + milliseconds(800));
+    put(store, make("NVDA", "101", t0), t0 + milliseconds(800));
     CHECK(store.expire(t0 + milliseconds(1700)).empty());
     auto changes = store.expire(t0 + milliseconds(1900));
     REQUIRE(changes.size() == 1);
@@ -81,7 +87,7 @@ TEST_CASE("a quote not confirmed within max_age turns stale, and that is a chang
     CHECK(changes[0].quote->json->find(R"("stale":true)") != std::string::npos);
     CHECK(store.expire(t0 + milliseconds(2000)).empty());  // stale once, not again
     // A fresh poll with the same price clears it: another change.
-    auto back = store.apply(make("NVDA", "101", t0), t0 + milliseconds(2100));
+    auto back = put(store, make("NVDA", "101", t0), t0 + milliseconds(2100));
     REQUIRE(back);
     CHECK_FALSE(back->quote->q.stale);
     CHECK(seen == std::vector<std::uint64_t>{1, 2, 3, 4});
@@ -89,8 +95,8 @@ TEST_CASE("a quote not confirmed within max_age turns stale, and that is a chang
 
 TEST_CASE("snapshots filter by symbol and by since", "[store]") {
     snapshot_store store(two_symbols(), 10);
-    store.apply(make("NVDA", "101", t0), t0);  // 11
-    store.apply(make("BTC", "99", t0), t0);    // 12
+    put(store, make("NVDA", "101", t0), t0);  // 11
+    put(store, make("BTC", "99", t0), t0);    // 12
     auto all = store.snapshot();
     CHECK(all.seq == 12);
     REQUIRE(all.quotes.size() == 2);
@@ -115,7 +121,7 @@ TEST_CASE("notifications arrive in seq order under concurrent writers", "[store]
     auto writer = [&](const char* id) {
         for (int i = 0; i < 500; ++i) {
             const std::string price = std::to_string(100 + i) + ".5";
-            store.apply(make(id, price.c_str(), t0), t0);
+            put(store, make(id, price.c_str(), t0), t0);
         }
     };
     std::thread a(writer, "NVDA");
@@ -129,8 +135,8 @@ TEST_CASE("notifications arrive in seq order under concurrent writers", "[store]
 TEST_CASE("reconfigure keeps the slots and quotes of kept symbols, drops removed ones and appends added ones",
           "[store][reload]") {
     snapshot_store store(two_symbols(), 100);
-    store.apply(make("NVDA", "101", t0), t0);  // 101
-    store.apply(make("BTC", "99", t0), t0);    // 102
+    put(store, make("NVDA", "101", t0), t0);  // 101
+    put(store, make("BTC", "99", t0), t0);    // 102
     REQUIRE(store.layout()->version == 0);
 
     // BTC stays (first now, with a new max_age), NVDA goes, ETH comes.
@@ -171,8 +177,8 @@ TEST_CASE("reconfigure keeps the slots and quotes of kept symbols, drops removed
     CHECK(store.status()[1].id == "ETH");
 
     // A quote for the removed symbol (a feed being stopped) is dropped; the new one publishes in its slot.
-    CHECK_FALSE(store.apply(make("NVDA", "102", t0), t0));
-    auto c = store.apply(make("ETH", "3000", t0), t0);
+    CHECK_FALSE(put(store, make("NVDA", "102", t0), t0));
+    auto c = put(store, make("ETH", "3000", t0), t0);
     REQUIRE(c);
     CHECK(c->index == 2);
     CHECK(c->layout == 1);
@@ -189,8 +195,8 @@ TEST_CASE("reconfigure keeps the slots and quotes of kept symbols, drops removed
 
 TEST_CASE("expire skips removed symbols and uses each symbol's current max_age", "[store][reload]") {
     snapshot_store store(two_symbols(), 0);
-    store.apply(make("NVDA", "101", t0), t0);
-    store.apply(make("BTC", "99", t0), t0);
+    put(store, make("NVDA", "101", t0), t0);
+    put(store, make("BTC", "99", t0), t0);
     auto btc = two_symbols()[1];
     btc.max_age = milliseconds(500);
     store.reconfigure({btc});
@@ -220,7 +226,7 @@ TEST_CASE("restore puts saved quotes back stale at the start seq, unnotified, an
     CHECK(store.snapshot({}, 4999).quotes.size() == 1);  // a client resuming from the earlier run gets it
     CHECK(store.restore({saved}) == 0);                    // a symbol that holds a quote is left alone
     // The same price from a live poll is a change: it is fresh now.
-    const auto ch = store.apply(make("NVDA", "101.5", t0 + milliseconds(10)), t0 + milliseconds(10));
+    const auto ch = put(store, make("NVDA", "101.5", t0 + milliseconds(10)), t0 + milliseconds(10));
     REQUIRE(ch);
     CHECK(ch->seq == 5001);
     CHECK_FALSE(store.get(0)->q.stale);

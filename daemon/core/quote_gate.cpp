@@ -16,10 +16,10 @@ quote_gate::verdict quote_gate::accepted(std::size_t index, std::size_t rank, qu
         // The source is alive: the held price does not make the quote stale. A quote
         // that is stale already (restored from the state file, or after an outage)
         // stays so: an old price must not look fresh because of an unconfirmed new one.
-        if (!current->q.stale) store_.apply(current->q, now);
+        if (!current->q.stale) store_.apply(index, current->q, now);
         return v;
     }
-    store_.apply(std::move(q), now);
+    store_.apply(index, std::move(q), now);
     v.published = true;
     return v;
 }

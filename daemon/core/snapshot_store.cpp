@@ -81,48 +81,65 @@ snapshot_store::reconfigure_result snapshot_store::reconfigure(const std::vector
     return out;
 }
 
-quote_change snapshot_store::publish_locked(std::size_t index, quote q, time_point now) {
-    (void)now;
-    q.seq = ++seq_;
+quote_change snapshot_store::encode_change(const symbol_config& sym, std::size_t index, quote q, std::uint64_t seq,
+                                          std::uint64_t layout_version) {
+    q.seq = seq;
     auto pub = std::make_shared<published_quote>();
-    pub->json = std::make_shared<const std::string>(encode_quote(*layout_->slots[index], q));
+    pub->json = std::make_shared<const std::string>(encode_quote(sym, q));
     pub->q = std::move(q);
-    std::shared_ptr<const published_quote> cpub = std::move(pub);
-    entries_[index].current = cpub;
     quote_change ch;
-    ch.seq = seq_;
+    ch.seq = seq;
     ch.index = index;
-    ch.layout = layout_->version;
-    ch.quote = cpub;
-    ch.update_message = std::make_shared<const std::string>(encode_update(seq_, {cpub}));
+    ch.layout = layout_version;
+    ch.quote = std::move(pub);
+    ch.update_message = std::make_shared<const std::string>(encode_update(seq, {ch.quote}));
     return ch;
 }
 
-std::optional<quote_change> snapshot_store::apply(quote q, time_point now) {
+void snapshot_store::install_locked(const quote_change& change) {
+    seq_ = change.seq;
+    entries_[change.index].current = change.quote;
+}
+
+std::optional<quote_change> snapshot_store::apply(std::size_t index, quote q, time_point now) {
     q.stale = false;
-    // notify_mu_ keeps notifications in seq order without holding mu_ while calling out.
+    // notify_mu_ keeps writers, and so notifications, in seq order without holding mu_ while calling out.
     const std::scoped_lock notify_lk(notify_mu_);
-    std::optional<quote_change> change;
+    std::shared_ptr<const symbol_config> sym;
+    std::uint64_t seq = 0;
+    std::uint64_t layout_version = 0;
+    {
+        const std::scoped_lock lk(mu_);
+        if (layout_->find(index) == nullptr) return std::nullopt;  // removed by a reload while this quote was on its way
+        entry& e = entries_[index];
+        e.last_confirmed = now;
+        if (e.current && same_content(e.current->q, q)) return std::nullopt;
+        sym = layout_->slots[index];
+        seq = seq_ + 1;
+        layout_version = layout_->version;
+    }
+    quote_change change = encode_change(*sym, index, std::move(q), seq, layout_version);
     change_listener listener;
     {
         const std::scoped_lock lk(mu_);
-        const auto idx = index_of_locked(q.symbol);
-        if (!idx) return std::nullopt;  // unknown, or removed by a reload while this quote was on its way
-        entry& e = entries_[*idx];
-        e.last_confirmed = now;
-        if (e.current && same_content(e.current->q, q)) return std::nullopt;
-        change = publish_locked(*idx, std::move(q), now);
+        install_locked(change);
         listener = listener_;
     }
-    if (listener) listener(*change);
+    if (listener) listener(change);
     return change;
 }
 
 std::vector<quote_change> snapshot_store::expire(time_point now,
                                                  const std::function<bool(const symbol_config&)>& resting) {
     const std::scoped_lock notify_lk(notify_mu_);
-    std::vector<quote_change> changes;
-    change_listener listener;
+    struct expiring {
+        std::size_t index;
+        std::shared_ptr<const symbol_config> sym;
+        quote q;
+    };
+    std::vector<expiring> due;
+    std::uint64_t seq = 0;
+    std::uint64_t layout_version = 0;
     {
         const std::scoped_lock lk(mu_);
         for (const std::size_t i : layout_->order) {
@@ -131,10 +148,22 @@ std::vector<quote_change> snapshot_store::expire(time_point now,
             const symbol_config& sym = *layout_->slots[i];
             if (now - e.last_confirmed <= sym.max_age) continue;
             if (resting && resting(sym)) continue;
-            quote q = e.current->q;
-            q.stale = true;
-            changes.push_back(publish_locked(i, std::move(q), now));
+            due.push_back({i, layout_->slots[i], e.current->q});
         }
+        seq = seq_;
+        layout_version = layout_->version;
+    }
+    if (due.empty()) return {};
+    std::vector<quote_change> changes;
+    changes.reserve(due.size());
+    for (auto& d : due) {
+        d.q.stale = true;
+        changes.push_back(encode_change(*d.sym, d.index, std::move(d.q), ++seq, layout_version));
+    }
+    change_listener listener;
+    {
+        const std::scoped_lock lk(mu_);
+        for (const auto& c : changes) install_locked(c);
         listener = listener_;
     }
     if (listener) {

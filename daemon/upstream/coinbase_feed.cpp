@@ -20,6 +20,8 @@
 
 #include "upstream/http_client.hpp"  // parse_base_url
 #include "tickerd/feeds/coinbase_ws.hpp"
+#include "upstream/backoff.hpp"
+#include "upstream/tls_client.hpp"
 
 namespace tickerd {
 
@@ -140,14 +142,7 @@ private:
 
     void do_tls_handshake() {
         auto& tls = tls_->next_layer();
-        // SNI carries host names only (RFC 6066): none for an IP literal, which the certificate must name instead.
-        boost::system::error_code not_ip;
-        net::ip::make_address(origin_.host, not_ip);
-        if (not_ip && !SSL_set_tlsext_host_name(tls.native_handle(), origin_.host.c_str())) {
-            return fail("TLS: cannot set SNI host name");
-        }
-        tls.set_verify_mode(ssl::verify_peer);
-        tls.set_verify_callback(ssl::host_name_verification(origin_.host));
+        if (auto error = prepare_tls_client(tls, origin_.host); !error.empty()) return fail(error);
         tls.async_handshake(ssl::stream_base::client,
                             [self = shared_from_this(), gen = generation_, keep = keepalive()](beast::error_code ec) {
                                 if (gen != self->generation_) return;
@@ -319,10 +314,7 @@ private:
     }
 
     milliseconds backoff() {
-        const auto shift = std::min(failures_ > 0 ? failures_ - 1 : 0u, 16u);
-        const long long base = std::min<long long>(provider_.max_backoff.count(), first_backoff.count() * (1LL << shift));
-        std::uniform_int_distribution<long long> d(base / 2, std::max<long long>(base / 2, base));
-        return milliseconds(d(rng_));
+        return backoff_delay(first_backoff, failures_ > 0 ? failures_ - 1 : 0u, provider_.max_backoff, rng_);
     }
 
     // --- stream helpers ---------------------------------------------------------

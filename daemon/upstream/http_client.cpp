@@ -11,6 +11,8 @@
 
 #include <charconv>
 
+#include "upstream/tls_client.hpp"
+
 namespace tickerd {
 
 namespace net = boost::asio;
@@ -180,14 +182,7 @@ private:
     }
 
     void do_handshake() {
-        // SNI carries host names only (RFC 6066): none for an IP literal, which the certificate must name instead.
-        boost::system::error_code not_ip;
-        net::ip::make_address(origin_.host, not_ip);
-        if (not_ip && !SSL_set_tlsext_host_name(tls_->native_handle(), origin_.host.c_str())) {
-            return fail("TLS: cannot set SNI host name");
-        }
-        tls_->set_verify_mode(ssl::verify_peer);
-        tls_->set_verify_callback(ssl::host_name_verification(origin_.host));
+        if (auto error = prepare_tls_client(*tls_, origin_.host); !error.empty()) return fail(error);
         tls_->async_handshake(ssl::stream_base::client,
                               [self = shared_from_this(), gen = generation_, keep = keepalive()](beast::error_code ec) {
                                   if (gen != self->generation_ || self->finished_) return;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tickerd/market_calendar.hpp"
+#include "upstream/backoff.hpp"
 
 namespace tickerd {
 
@@ -193,11 +194,7 @@ void poll_loop::on_failure(const feed_error& error, upstream_outcome outcome,
 }
 
 milliseconds poll_loop::backoff() {
-    const auto shift = std::min(failures_, 16u);
-    const long long base =
-        std::min<long long>(provider_.max_backoff.count(), provider_.interval.count() * (1LL << shift));
-    std::uniform_int_distribution<long long> d(base / 2, std::max<long long>(base / 2, base));
-    return milliseconds(d(rng_));
+    return backoff_delay(provider_.interval, failures_, provider_.max_backoff, rng_);
 }
 
 }  // namespace tickerd

@@ -73,9 +73,10 @@ public:
     // that made it. It must not call apply()/expire().
     void on_change(change_listener listener);
 
-    // An accepted quote from a source. A quote whose content equals the current
-    // one only refreshes its freshness: no new seq, nobody notified.
-    std::optional<quote_change> apply(quote q, time_point now);
+    // An accepted quote for the symbol in slot `index` (see symbol_layout). A
+    // quote whose content equals the current one only refreshes its freshness:
+    // no new seq, nobody notified. Nothing for a slot a reload has removed.
+    std::optional<quote_change> apply(std::size_t index, quote q, time_point now);
     // Marks quotes not confirmed within their max_age as stale; each is a change.
     // Symbols for which `resting(config)` is true (their market is closed now, so
     // nobody trades) are skipped. The predicate is called under the store's lock.
@@ -123,7 +124,12 @@ private:
         std::shared_ptr<const published_quote> current;
         time_point last_confirmed{};
     };
-    quote_change publish_locked(std::size_t index, quote q, time_point now);
+    // Writers (apply, expire, reconfigure, restore) hold notify_mu_ throughout, so
+    // the seq a writer reads under mu_ stays its own while it encodes: JSON is
+    // written outside mu_, which readers take, and put in place under it.
+    static quote_change encode_change(const symbol_config& sym, std::size_t index, quote q, std::uint64_t seq,
+                                      std::uint64_t layout_version);
+    void install_locked(const quote_change& change);
 
     std::optional<std::size_t> index_of_locked(std::string_view id) const;
 
