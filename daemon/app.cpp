@@ -14,24 +14,24 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "tickerd/day_reference_book.hpp"
-#include "upstream/feed_set.hpp"
 #include "ops/fd_limit.hpp"
+#include "ops/metrics.hpp"
+#include "ops/persisted_state.hpp"
+#include "ops/rate_limited_log.hpp"
+#include "ops/systemd_notify.hpp"
+#include "reloader.hpp"
 #include "serve/hub.hpp"
 #include "serve/listener.hpp"
-#include "ops/metrics.hpp"
-#include "ops/rate_limited_log.hpp"
-#include "reloader.hpp"
 #include "serve/server_state.hpp"
-#include "ops/state_file.hpp"
-#include "ops/state_saver.hpp"
-#include "tickerd/quote_gate.hpp"
-#include "upstream/provider_resources.hpp"
 #include "serve/static_files.hpp"
-#include "ops/systemd_notify.hpp"
-#include "tickerd/price_history.hpp"
+#include "tickerd/day_reference_book.hpp"
 #include "tickerd/market_calendar.hpp"
+#include "tickerd/price_history.hpp"
+#include "tickerd/quote_gate.hpp"
 #include "tickerd/snapshot_store.hpp"
+#include "upstream/feed_set.hpp"
+#include "upstream/ingest.hpp"
+#include "upstream/provider_resources.hpp"
 
 namespace tickerd {
 
@@ -81,132 +81,85 @@ void run_watchdog(const std::shared_ptr<net::steady_timer>& timer, std::chrono::
     });
 }
 
-// State (issue 4): puts back what an earlier run saved, for symbols and sources
-// still configured: quotes (stale until a fresh poll), history, day references.
-void restore_state(const config& cfg, const saved_state& saved, snapshot_store& store, price_history& history,
-                   day_reference_book& day_refs, const std::string& from) {
-    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
-    std::vector<quote> quotes;
-    std::size_t histories = 0;
-    for (const saved_symbol& s : saved.symbols) {
-        const auto idx = store.index_of(s.id);
-        if (!idx) continue;  // no longer configured
-        if (s.last) quotes.push_back(*s.last);
-        if (!s.history.empty()) {
-            history.import_series(*idx, s.history, now);
-            ++histories;
+// A provider whose ca_file cannot be loaded is a configuration error; the
+// contexts (and request pacers) are shared by every feed of a provider.
+bool load_provider_tls(const config& cfg, provider_resources& providers) {
+    for (const auto& [name, p] : cfg.providers) {
+        if (name == "sim") continue;
+        std::string error;
+        if (providers.tls(cfg, p, error) == nullptr) {
+            spdlog::critical("invalid configuration: {}", error);
+            return false;
         }
     }
-    const std::size_t restored = store.restore(quotes);
-    std::size_t refs = 0;
-    for (const saved_day_reference& d : saved.day_references) {
-        const bool used = std::any_of(cfg.symbols.begin(), cfg.symbols.end(), [&](const symbol_config& sym) {
-            return std::any_of(sym.sources.begin(), sym.sources.end(), [&](const source_ref& src) {
-                return src.provider + ":" + src.upstream_symbol == d.source;
-            });
-        });
-        if (!used) continue;
-        day_refs.restore(d);
-        ++refs;
-    }
-    spdlog::info("state: restored {} quotes (stale until a fresh poll), history of {} symbols, {} day references from {}",
-                 restored, histories, refs, from);
+    return true;
 }
 
-saved_state collect_state(const snapshot_store& store, const price_history& history, const day_reference_book& day_refs) {
-    saved_state s;
-    s.saved_at = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
-    const auto layout = store.layout();
-    for (const std::size_t slot : layout->order) {
-        saved_symbol sym;
-        sym.id = layout->slots[slot]->id;
-        if (auto cur = store.get(slot)) sym.last = cur->q;
-        sym.history = history.export_series(slot);
-        s.symbols.push_back(std::move(sym));
+// Serves on the socket systemd passed (socket activation), else binds server.listen. Empty, or the error.
+std::string open_listener(listener& http, const config& cfg) {
+    if (const int passed = systemd::listen_fds(); passed > 0) {
+        if (passed > 1) spdlog::warn("systemd passed {} sockets: only the first is used", passed);
+        if (auto err = http.adopt(systemd::first_listen_fd()); !err.empty()) return err;
+        spdlog::info("using the socket passed by systemd (socket activation); server.listen is not used");
+        return {};
     }
-    s.day_references = day_refs.entries();
-    return s;
+    return http.bind(cfg.server.listen_host, cfg.server.listen_port);
+}
+
+static_files load_web_root(const config& cfg) {
+    const std::string web_root = cfg.server.web_root.empty() ? TICKERD_DEFAULT_WEB_ROOT : cfg.server.web_root;
+    std::string web_error;
+    auto web = static_files::load(web_root, web_error);
+    if (!web_error.empty()) spdlog::warn("{}", web_error);
+    spdlog::info("serving {} static files from {}", web.size(), web_root);
+    return web;
+}
+
+void warn_if_few_files(const config& cfg) {
+    const std::uint64_t max_files = raise_open_file_limit();
+    if (cfg.limits.max_connections != 0 && max_files < cfg.limits.max_connections + 64) {
+        spdlog::warn("open file limit {} is below limits.max_connections {} (+64): raise LimitNOFILE", max_files,
+                     cfg.limits.max_connections);
+    }
 }
 
 }  // namespace
 
 int run_daemon(const config& cfg) {
     const unsigned threads = cfg.server.threads != 0 ? cfg.server.threads : std::max(1u, std::thread::hardware_concurrency());
-
     // Declared before the io_context so that they outlive it: sessions and loops
     // still held by pending handlers are destroyed with the io_context and use these.
-    // TLS contexts (each provider may trust an extra CA) and request pacers,
-    // shared by the feeds of a provider. A ca_file that cannot be loaded is a
-    // configuration error.
     provider_resources providers;
-    for (const auto& [name, p] : cfg.providers) {
-        if (name == "sim") continue;
-        std::string error;
-        if (providers.tls(cfg, p, error) == nullptr) {
-            spdlog::critical("invalid configuration: {}", error);
-            return 2;
-        }
-    }
+    if (!load_provider_tls(cfg, providers)) return 2;
+
+    // core: the model. Every change goes to the history and, through the hub, to every stream client.
     snapshot_store store(cfg.symbols, first_sequence());
-    hub clients;
     price_history history(cfg.symbols.size(), cfg.history);
+    day_reference_book day_refs;
+    hub clients;
     store.on_change([&clients, &history](const quote_change& change) {
         history.record(change.index, change.quote->q.received_at, change.quote->q.price);
         clients.broadcast(change);
     });
-    const std::string web_root = cfg.server.web_root.empty() ? TICKERD_DEFAULT_WEB_ROOT : cfg.server.web_root;
-    std::string web_error;
-    auto web = static_files::load(web_root, web_error);
-    if (!web_error.empty()) spdlog::warn("{}", web_error);
-    spdlog::info("serving {} static files from {}", web.size(), web_root);
     metrics stats(TICKERD_VERSION);
-    server_state state(cfg, store, clients, history, std::move(web), stats);
 
-    // --- State (issue 4): load the saved state before anything is served. ---
-    day_reference_book day_refs;
-    std::optional<state_file> saved_state_file;
-    if (const auto dir = resolve_state_dir(cfg.server.state_dir); dir.empty()) {
-        spdlog::warn("state: no state directory (set server.state_dir, $STATE_DIRECTORY or $HOME): nothing is kept "
-                     "across restarts");
-    } else {
-        state_file f(dir);
-        if (const std::string err = f.prepare(); !err.empty()) {
-            spdlog::warn("state: {}: running without saved state", err);
-        } else {
-            if (auto saved = f.load()) restore_state(cfg, *saved, store, history, day_refs, f.path().string());
-            saved_state_file.emplace(std::move(f));
-        }
-    }
-    std::optional<state_saver> saver;
-    if (saved_state_file) {
-        saver.emplace(*saved_state_file, cfg.server.state_save_interval,
-                      [&store, &day_refs] { return store.seq() + day_refs.version(); },
-                      [&store, &history, &day_refs] { return collect_state(store, history, day_refs); });
-        saver->start();
-    }
-    // --- end state ---
+    // ops: what an earlier run saved, put back before anything is served.
+    persisted_state saved(cfg, store, history, day_refs);
+    saved.start();
+
+    // upstream: the one way into the store.
     rate_limited_log upstream_log;
     quote_gate gate(cfg, store);
     ingest in(store, gate, upstream_log, stats);
+
+    // serve: what every session reads.
+    server_state state(cfg, store, clients, history, load_web_root(cfg), stats);
     state.active_source = [&gate](std::size_t index) { return gate.active_source(index); };
 
     net::io_context ioc(static_cast<int>(threads));
-    const std::uint64_t max_files = raise_open_file_limit();
-    if (cfg.limits.max_connections != 0 && max_files < cfg.limits.max_connections + 64) {
-        spdlog::warn("open file limit {} is below limits.max_connections {} (+64): raise LimitNOFILE", max_files,
-                     cfg.limits.max_connections);
-    }
-
+    warn_if_few_files(cfg);
     auto http = std::make_shared<listener>(ioc, state);
-    // [ops] socket activation: serve on the socket systemd passed instead of binding server.listen.
-    if (const int passed = systemd::listen_fds(); passed > 0) {
-        if (passed > 1) spdlog::warn("systemd passed {} sockets: only the first is used", passed);
-        if (auto err = http->adopt(systemd::first_listen_fd()); !err.empty()) {
-            spdlog::critical("cannot listen: {}", err);
-            return 1;
-        }
-        spdlog::info("using the socket passed by systemd (socket activation); server.listen is not used");
-    } else if (auto err = http->bind(cfg.server.listen_host, cfg.server.listen_port); !err.empty()) {
+    if (auto err = open_listener(*http, cfg); !err.empty()) {
         spdlog::critical("cannot listen: {}", err);
         return 1;
     }
@@ -225,32 +178,26 @@ int run_daemon(const config& cfg) {
     // handler cancels the timers while their handlers, on another io thread, re-arm them.
     auto own = net::make_strand(ioc);
     auto expiry = std::make_shared<net::steady_timer>(own);
-    run_expiry(expiry, store, std::chrono::milliseconds(250));
-
-    // [ops] systemd: a status line every few seconds, and the watchdog from the io loop.
     auto status_timer = std::make_shared<net::steady_timer>(own);
     auto watchdog_timer = std::make_shared<net::steady_timer>(own);
-
     net::signal_set signals(own, SIGINT, SIGTERM);
     net::steady_timer shutdown_deadline(own);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
-        systemd::stopping();  // [ops] first: systemd knows the stop is deliberate
+        systemd::stopping();  // first: systemd knows the stop is deliberate
         systemd::status("shutting down");
         spdlog::info("received signal {}: shutting down", sig);
-        status_timer->cancel();
-        watchdog_timer->cancel();
+        for (const auto& timer : {expiry, status_timer, watchdog_timer}) timer->cancel();
         http->stop();
         live.stop();
-        expiry->cancel();
         clients.close_all();
         // Give clients a moment to complete the closing handshake.
         shutdown_deadline.expires_after(std::chrono::milliseconds(clients.size() > 0 ? 1000 : 0));
         shutdown_deadline.async_wait([&](boost::system::error_code) { ioc.stop(); });
     });
 
-    // [ops] state is loaded above this line. Listening, polling and handling
-    // SIGTERM: tell systemd we are ready.
+    // Listening, polling, handling SIGTERM, state loaded: ready.
+    run_expiry(expiry, store, std::chrono::milliseconds(250));
     systemd::ready();
     run_status(status_timer, store, clients);
     if (const auto period = systemd::watchdog_interval()) {
@@ -263,11 +210,7 @@ int run_daemon(const config& cfg) {
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
-    // State (issue 4): the last save, once the io loop has stopped.
-    if (saver) {
-        saver->stop_and_save();
-        spdlog::info("state: kept in {}", saved_state_file->path().string());
-    }
+    saved.stop_and_save();  // the last save, once the io loop has stopped
     const std::uint64_t upstream_ok = stats.requests_total(upstream_outcome::ok);
     spdlog::info("stopped ({} upstream requests ok, {} failed, {} quotes rejected)", upstream_ok,
                  stats.requests_total() - upstream_ok, stats.quotes_rejected_total());
