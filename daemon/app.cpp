@@ -111,6 +111,7 @@ static_files load_web_root(const config& cfg) {
     std::string web_error;
     auto web = static_files::load(web_root, web_error);
     if (!web_error.empty()) spdlog::warn("{}", web_error);
+    for (const auto& link : web.skipped()) spdlog::warn("web root: {} is a symlink that leads outside the web root (or nowhere): not served", link);
     spdlog::info("serving {} static files from {}", web.size(), web_root);
     return web;
 }

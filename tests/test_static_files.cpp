@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -64,4 +65,33 @@ TEST_CASE("a missing web root is an error and serves nothing", "[static]") {
     const auto files = static_files::load("/nonexistent/tickerd-web", error);
     CHECK(files.size() == 0);
     CHECK(error.find("/nonexistent/tickerd-web") != std::string::npos);
+}
+
+TEST_CASE("a symlink is served only when it points inside the web root", "[static]") {
+    temp_web_root root;
+    const fs::path outside = root.dir.string() + "-outside.txt";
+    std::ofstream(outside) << "not for the web";
+    fs::create_symlink(outside, root.dir / "passwd.txt");
+    fs::create_symlink(root.dir / "tickerd.js", root.dir / "alias.js");
+    fs::create_symlink(root.dir / "missing", root.dir / "dangling.js");
+    fs::create_directories(root.dir.string() + "-dir");
+    std::ofstream(root.dir.string() + "-dir/secret.txt") << "secret";
+    fs::create_directory_symlink(root.dir.string() + "-dir", root.dir / "linked-dir");
+    std::string error;
+    const auto files = static_files::load(root.dir.string(), error);
+    fs::remove(outside);
+    fs::remove_all(root.dir.string() + "-dir");
+    CHECK(error.empty());
+    CHECK(files.size() == 4);  // index.html, tickerd.js, sub/index.html, alias.js
+    CHECK(files.find("/passwd.txt") == nullptr);
+    CHECK(files.find("/" + fs::relative(outside, root.dir).generic_string()) == nullptr);
+    CHECK(files.find("/linked-dir/secret.txt") == nullptr);
+    CHECK(files.find("/dangling.js") == nullptr);
+    REQUIRE(files.find("/alias.js") != nullptr);
+    CHECK(*files.find("/alias.js")->content == "export {}");
+    // Named for the log: the two that lead outside, and the one that leads nowhere.
+    std::vector<std::string> skipped;
+    for (const auto& s : files.skipped()) skipped.push_back(fs::path(s).filename().string());
+    std::sort(skipped.begin(), skipped.end());
+    CHECK(skipped == std::vector<std::string>{"dangling.js", "linked-dir", "passwd.txt"});
 }

@@ -36,6 +36,12 @@ std::string content_etag(const std::string& data) {
     return fmt::format("\"{:016x}\"", h);
 }
 
+// True when `path` (canonical) is `base` (canonical) or below it.
+bool inside(const fs::path& base, const fs::path& path) {
+    const auto rel = path.lexically_relative(base);
+    return !rel.empty() && *rel.begin() != "..";
+}
+
 }  // namespace
 
 std::string_view content_type_for(std::string_view path) {
@@ -69,23 +75,32 @@ static_files static_files::load(const std::string& root, std::string& error) {
             if (it->is_directory()) it.disable_recursion_pending();
             continue;
         }
-        if (!it->is_regular_file()) continue;
-        if (out.files_.size() >= max_files || total + it->file_size() > max_total_bytes) {
+        // A symlink is served under its own name only when it resolves to a file
+        // inside the root: the root's files are the only ones a path can name.
+        std::error_code link_ec;
+        const bool is_link = it->is_symlink(link_ec);
+        const fs::path real = is_link ? fs::canonical(it->path(), link_ec) : it->path();
+        if (is_link && (link_ec || !inside(base, real))) {
+            out.skipped_.push_back(it->path().string());
+            continue;
+        }
+        if (!fs::is_regular_file(real, link_ec)) continue;
+        if (out.files_.size() >= max_files || total + fs::file_size(real, link_ec) > max_total_bytes) {
             error = fmt::format("web root {} holds more than {} files or {} bytes; the rest is not served", root,
                                 max_files, max_total_bytes);
             break;
         }
-        std::ifstream in(it->path(), std::ios::binary);
+        std::ifstream in(real, std::ios::binary);
         std::ostringstream data;
         data << in.rdbuf();
         if (!in) continue;
         static_file f;
-        const std::string rel = "/" + fs::relative(it->path(), base).generic_string();
+        const std::string rel = "/" + it->path().lexically_relative(base).generic_string();
         f.content = std::make_shared<const std::string>(data.str());
         total += f.content->size();
         f.content_type = std::string(content_type_for(rel));
         f.etag = content_etag(*f.content);
-        f.last_modified = http_date(it->last_write_time());
+        f.last_modified = http_date(fs::last_write_time(real, link_ec));
         out.files_.emplace(rel, std::move(f));
     }
     if (ec && error.empty()) error = fmt::format("reading web root {}: {}", root, ec.message());
