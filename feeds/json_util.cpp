@@ -158,6 +158,24 @@ simdjson::error_code validate_value(od::value v) {
     return simdjson::INCORRECT_TYPE;
 }
 
+// Parses `json` (already padded) and checks the whole document is one valid
+// JSON object with nothing after it. On success the document is rewound, ready
+// to be read.
+simdjson::error_code iterate_validated(od::parser& parser, simdjson::padded_string& json, od::document& doc) {
+    if (auto e = parser.iterate(json).get(doc)) return e;
+    od::value root;
+    if (auto e = doc.get_value().get(root)) return e;
+    od::json_type t{};
+    if (auto e = root.type().get(t)) return e;
+    if (t != od::json_type::object) return simdjson::INCORRECT_TYPE;
+    if (auto e = validate_value(root)) return e;
+    // Trailing content ("{...} x", "{...}}") leaves a location to read.
+    const char* rest = nullptr;
+    if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) return simdjson::TRAILING_CONTENT;
+    doc.rewind();
+    return simdjson::SUCCESS;
+}
+
 }  // namespace
 
 std::string_view strip_bom(std::string_view s) {
@@ -194,19 +212,16 @@ std::string status_prefix(unsigned status) { return "HTTP " + std::to_string(sta
 
 feed_error make_error(feed_error_kind kind, std::string message) { return feed_error{kind, std::move(message)}; }
 
-simdjson::error_code iterate_validated(od::parser& parser, simdjson::padded_string& json, od::document& doc) {
-    if (auto e = parser.iterate(json).get(doc)) return e;
-    od::value root;
-    if (auto e = doc.get_value().get(root)) return e;
-    od::json_type t{};
-    if (auto e = root.type().get(t)) return e;
-    if (t != od::json_type::object) return simdjson::INCORRECT_TYPE;
-    if (auto e = validate_value(root)) return e;
-    // Trailing content ("{...} x", "{...}}") leaves a location to read.
-    const char* rest = nullptr;
-    if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) return simdjson::TRAILING_CONTENT;
-    doc.rewind();
-    return simdjson::SUCCESS;
+feed_error fail(feed_error_kind kind, std::string_view context, std::string_view what) {
+    std::string message;
+    message.reserve(context.size() + what.size());
+    message += context;
+    message += what;
+    return make_error(kind, std::move(message));
+}
+
+feed_error fail(feed_error_kind kind, unsigned status, std::string_view what) {
+    return fail(kind, status_prefix(status), what);
 }
 
 scalar_field scalar_of(od::value& v) {
@@ -302,10 +317,26 @@ bool says_rate_limited(std::string_view text) {
            contains_nocase(text, "limit reached");
 }
 
-feed_error non_json_error(unsigned status, std::string_view body, bool throttled) {
-    if (throttled || says_rate_limited(body))
-        return make_error(feed_error_kind::rate_limited, status_prefix(status) + body_excerpt(body));
-    return make_error(feed_error_kind::malformed, status_prefix(status) + "not JSON: " + body_excerpt(body));
+feed_result<od::object> json_doc::parse_object(std::string_view body, const json_body_rules& rules) {
+    using kind = feed_error_kind;
+    body = strip_bom(body);
+    if (!looks_like_json_object(body)) {
+        if (rules.throttled || (rules.says_throttled != nullptr && rules.says_throttled(body)))
+            return fail(kind::rate_limited, rules.context, body_excerpt(body));
+        return fail(kind::malformed, rules.context, "not JSON: " + body_excerpt(body));
+    }
+
+    // One parser a thread for all the feed parsers: a parser serves one document
+    // at a time, and none of them reads a second body while it reads one.
+    thread_local od::parser parser;
+    json_ = simdjson::padded_string(body.data(), body.size());
+    if (auto e = iterate_validated(parser, json_, doc_)) {
+        if (rules.throttled) return fail(kind::rate_limited, rules.context, body_excerpt(body));
+        return fail(kind::malformed, rules.context, std::string("invalid JSON: ") + simdjson::error_message(e));
+    }
+    od::object root;
+    if (doc_.get_object().get(root)) return fail(kind::malformed, rules.context, "not a JSON object");
+    return root;
 }
 
 }  // namespace tickerd::feeds::detail

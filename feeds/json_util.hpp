@@ -42,10 +42,12 @@ std::string status_prefix(unsigned status);
 
 feed_error make_error(feed_error_kind kind, std::string message);
 
-// Parses `json` (already padded) and checks the whole document is one valid
-// JSON object with nothing after it. On success the document is rewound, ready
-// to be read.
-simdjson::error_code iterate_validated(od::parser& parser, simdjson::padded_string& json, od::document& doc);
+// An error whose message starts with where it happened: a status ("HTTP 503: ",
+// see status_prefix), a message type ("heartbeat: "), or both ("ticker: HTTP 429: ").
+feed_error fail(feed_error_kind kind, std::string_view context, std::string_view what);
+// The same for a reply with HTTP status `status`: "HTTP 503: <what>".
+feed_error fail(feed_error_kind kind, unsigned status, std::string_view what);
+
 
 // One field of an object, as far as these parsers care.
 struct scalar_field {
@@ -83,8 +85,39 @@ std::optional<decimal> optional_positive(const scalar_field& f, price_json accep
 // An upstream text (body or error message) saying the client is throttled.
 bool says_rate_limited(std::string_view text);
 
-// The error for a body that is not a JSON object: rate_limited when the status
-// says so (`throttled`) or the text does, else malformed with a short excerpt.
-feed_error non_json_error(unsigned status, std::string_view body, bool throttled);
+// How a parser reports a body that is not one valid JSON object.
+struct json_body_rules {
+    std::string context;     // starts every message, as in fail(): "HTTP 503: ", "ticker: HTTP 429: ", ""
+    bool throttled = false;  // the status says rate limited: then so is such a body
+    // The text of a body that does not even start like JSON says rate limited
+    // (nullptr: no text does).
+    bool (*says_throttled)(std::string_view text) = says_rate_limited;
+};
+
+// One body read as a JSON object: the padded copy and the on-demand document
+// that the object returned by parse_object reads from. Keep it in place while
+// that object is read (it neither copies nor moves).
+class json_doc {
+public:
+    json_doc() = default;
+    json_doc(const json_doc&) = delete;
+    json_doc& operator=(const json_doc&) = delete;
+
+    // The start of every JSON parser: strips a UTF-8 BOM, checks with this
+    // thread's parser that all of `body` is one valid JSON object (every value
+    // visited, numbers against the JSON grammar, nothing after it) and returns
+    // the root object, ready to be read. Errors, each message starting with
+    // rules.context:
+    //   not starting like a JSON object: rate_limited with an excerpt when
+    //     rules.throttled or rules.says_throttled(body), else malformed
+    //     "not JSON: <excerpt>";
+    //   invalid JSON: rate_limited with an excerpt when rules.throttled, else
+    //     malformed "invalid JSON: <simdjson's reason>".
+    feed_result<od::object> parse_object(std::string_view body, const json_body_rules& rules);
+
+private:
+    simdjson::padded_string json_;
+    od::document doc_;
+};
 
 }  // namespace tickerd::feeds::detail

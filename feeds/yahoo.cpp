@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "json_util.hpp"
 
@@ -16,9 +15,8 @@ namespace {
 using namespace detail;
 using kind = feed_error_kind;
 
-feed_error fail(kind k, unsigned status, std::string what) {
-    return make_error(k, status_prefix(status) + std::move(what));
-}
+// What a body that is not JSON says when Yahoo throttles.
+bool yahoo_says_throttled(std::string_view text) { return contains_nocase(text, "too many requests"); }
 
 // A positive price or reference from a number field.
 std::optional<decimal> positive_number(const scalar_field& f) {
@@ -86,19 +84,11 @@ feed_result<raw_quote> parse_yahoo_chart(const http_reply& reply, time_point now
 
     // Rate limiting arrives as plain text ("Too Many Requests"), sometimes as JSON.
     if (status == 429) return fail(kind::rate_limited, status, body_excerpt(body));
-    if (!looks_like_json_object(body)) {
-        if (contains_nocase(body, "too many requests")) return fail(kind::rate_limited, status, body_excerpt(body));
-        return fail(kind::malformed, status, "not JSON: " + body_excerpt(body));
-    }
 
-    thread_local od::parser parser;
-    simdjson::padded_string json(body.data(), body.size());
-    od::document doc;
-    if (auto e = iterate_validated(parser, json, doc))
-        return fail(kind::malformed, status, std::string("invalid JSON: ") + simdjson::error_message(e));
-
-    od::object root;
-    if (doc.get_object().get(root)) return fail(kind::malformed, status, "not a JSON object");
+    json_doc json;
+    auto parsed = json.parse_object(reply.body, {status_prefix(status), false, yahoo_says_throttled});
+    if (!parsed) return parsed.error();
+    od::object& root = *parsed;
     // v8 wraps everything in "chart"; v7/v10 error replies use "finance".
     od::object envelope;
     if (root.find_field_unordered("chart").get_object().get(envelope) &&
