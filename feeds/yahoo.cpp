@@ -18,14 +18,6 @@ using kind = feed_error_kind;
 // What a body that is not JSON says when Yahoo throttles.
 bool yahoo_says_throttled(std::string_view text) { return contains_nocase(text, "too many requests"); }
 
-// A positive price or reference from a number field.
-std::optional<decimal> positive_number(const scalar_field& f) {
-    if (f.k != scalar_field::kind::number) return std::nullopt;
-    auto d = decimal::parse(f.text);
-    if (!d || !d->is_positive()) return std::nullopt;
-    return d;
-}
-
 struct period {
     std::int64_t start = 0;  // unix seconds
     std::int64_t end = 0;
@@ -138,25 +130,15 @@ feed_result<raw_quote> parse_yahoo_chart(const http_reply& reply, time_point now
     // Price: the meta's regular-market price, never the last indicator bar.
     {
         const scalar_field f = read_scalar(meta, "regularMarketPrice");
-        switch (f.k) {
-            case scalar_field::kind::missing:
-                return fail(kind::malformed, status, "meta.regularMarketPrice missing");
-            case scalar_field::kind::null:
-                return fail(kind::bad_price, status, "meta.regularMarketPrice is null");
-            case scalar_field::kind::number:
-                break;
-            default:
-                return fail(kind::malformed, status, "meta.regularMarketPrice is not a number");
-        }
-        const auto price = decimal::parse(f.text);
-        if (!price) return fail(kind::bad_price, status, "meta.regularMarketPrice out of range: " + clean_text(f.text, 40));
+        const auto price = read_price(f, "meta.regularMarketPrice", price_json::number);
+        if (!price) return fail(price.error().kind, status, price.error().message);
         if (!price->is_positive())
             return fail(kind::bad_price, status, "meta.regularMarketPrice not positive: " + clean_text(f.text, 40));
         q.price = *price;
     }
     // Reference: previous regular close; chartPreviousClose equals it with range=1d.
-    q.reference = positive_number(read_scalar(meta, "previousClose"));
-    if (!q.reference) q.reference = positive_number(read_scalar(meta, "chartPreviousClose"));
+    q.reference = optional_positive(read_scalar(meta, "previousClose"), price_json::number);
+    if (!q.reference) q.reference = optional_positive(read_scalar(meta, "chartPreviousClose"), price_json::number);
 
     const auto market_time = to_seconds(read_scalar(meta, "regularMarketTime"));
     std::optional<std::int64_t> as_of_s;
