@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "json_util.hpp"
 
@@ -15,10 +14,6 @@ namespace {
 
 using namespace detail;
 using kind = feed_error_kind;
-
-feed_error fail(kind k, unsigned status, std::string what) {
-    return make_error(k, status_prefix(status) + std::move(what));
-}
 
 // Binance error codes are small negative integers (0 for the 451 geo block).
 std::optional<std::int64_t> error_code(const scalar_field& f) {
@@ -59,24 +54,16 @@ std::string binance_ticker_target(std::string_view symbol) {
 
 feed_result<raw_quote> parse_binance_ticker(const http_reply& reply) {
     const unsigned status = reply.status;
-    const std::string_view body = strip_bom(reply.body);
     const bool throttled = status == 429 || status == 418;
 
-    if (!looks_like_json_object(body)) {
-        // The geo block is clear from the status alone, whatever page comes with it.
-        if (status == 451) return fail(kind::upstream_error, status, "restricted location: " + body_excerpt(body));
-        return non_json_error(status, body, throttled);
-    }
+    // The geo block is clear from the status alone, whatever page comes with it.
+    if (const std::string_view body = strip_bom(reply.body); status == 451 && !looks_like_json_object(body))
+        return fail(kind::upstream_error, status, "restricted location: " + body_excerpt(body));
 
-    thread_local od::parser parser;
-    simdjson::padded_string json(body.data(), body.size());
-    od::document doc;
-    if (auto e = iterate_validated(parser, json, doc)) {
-        if (throttled) return fail(kind::rate_limited, status, body_excerpt(body));
-        return fail(kind::malformed, status, std::string("invalid JSON: ") + simdjson::error_message(e));
-    }
-    od::object root;
-    if (doc.get_object().get(root)) return fail(kind::malformed, status, "not a JSON object");
+    json_doc json;
+    auto parsed = json.parse_object(reply.body, {status_prefix(status), throttled, says_rate_limited});
+    if (!parsed) return parsed.error();
+    od::object& root = *parsed;
 
     // {"code":-1121,"msg":"Invalid symbol."}, usually with a 4xx, possibly with 200.
     const scalar_field code = read_scalar(root, "code");

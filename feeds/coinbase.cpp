@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "json_util.hpp"
 
@@ -20,38 +19,29 @@ using kind = feed_error_kind;
 template <std::size_t N>
 using fields = std::array<scalar_field, N>;
 
+// What a body that is not JSON says when Coinbase throttles.
+bool coinbase_says_throttled(std::string_view text) {
+    return contains_nocase(text, "too many requests") || contains_nocase(text, "rate limit");
+}
+
 // Checks one reply (status, JSON, the {"message":...} error shape) and reads
 // the given top-level fields. `which` prefixes error messages.
 template <std::size_t N>
 feed_result<fields<N>> read_reply(const http_reply& reply, std::string_view which,
                                   const std::array<std::string_view, N>& keys) {
     const unsigned status = reply.status;
-    const std::string_view body = strip_bom(reply.body);
     const std::string prefix = std::string(which) + ": " + status_prefix(status);
-    auto fail = [&](kind k, std::string what) { return make_error(k, prefix + std::move(what)); };
-
-    if (!looks_like_json_object(body)) {
-        if (status == 429 || contains_nocase(body, "too many requests") || contains_nocase(body, "rate limit"))
-            return fail(kind::rate_limited, body_excerpt(body));
-        return fail(kind::malformed, "not JSON: " + body_excerpt(body));
-    }
-
-    thread_local od::parser parser;
-    simdjson::padded_string json(body.data(), body.size());
-    od::document doc;
-    if (auto e = iterate_validated(parser, json, doc)) {
-        if (status == 429) return fail(kind::rate_limited, body_excerpt(body));
-        return fail(kind::malformed, std::string("invalid JSON: ") + simdjson::error_message(e));
-    }
-    od::object root;
-    if (doc.get_object().get(root)) return fail(kind::malformed, "not a JSON object");
+    json_doc json;
+    auto parsed = json.parse_object(reply.body, {prefix, status == 429, coinbase_says_throttled});
+    if (!parsed) return parsed.error();
+    od::object& root = *parsed;
 
     const scalar_field message = read_scalar(root, "message");
     const std::string text = message.k == scalar_field::kind::string && !message.text.empty()
                                  ? clean_text(message.text)
                                  : std::string("no error details");
-    if (status == 429) return fail(kind::rate_limited, text);
-    if (!is_2xx(status)) return fail(status == 404 ? kind::no_data : kind::upstream_error, text);
+    if (status == 429) return fail(kind::rate_limited, prefix, text);
+    if (!is_2xx(status)) return fail(status == 404 ? kind::no_data : kind::upstream_error, prefix, text);
 
     fields<N> out;
     bool any = false;
@@ -60,7 +50,7 @@ feed_result<fields<N>> read_reply(const http_reply& reply, std::string_view whic
         any = any || out[i].k != scalar_field::kind::missing;
     }
     // An error object that came with a 2xx status.
-    if (!any && message.k == scalar_field::kind::string) return fail(kind::upstream_error, text);
+    if (!any && message.k == scalar_field::kind::string) return fail(kind::upstream_error, prefix, text);
     return out;
 }
 

@@ -14,11 +14,6 @@ namespace {
 using namespace detail;
 using kind = feed_error_kind;
 
-// `what` is the message type, so that logs tell a bad ticker from a bad heartbeat.
-feed_error fail(kind k, std::string_view what, std::string message) {
-    return make_error(k, std::string(what) + ": " + std::move(message));
-}
-
 void append_json_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
@@ -44,15 +39,17 @@ struct product_sequence {
     std::uint64_t sequence = 0;
 };
 
-feed_result<product_sequence> read_product_sequence(od::object& root, std::string_view what) {
+// Errors start with `context`, the message type ("ticker: "), so that logs
+// tell a bad ticker from a bad heartbeat.
+feed_result<product_sequence> read_product_sequence(od::object& root, std::string_view context) {
     product_sequence out;
     const scalar_field product = read_scalar(root, "product_id");
     if (product.k != scalar_field::kind::string || product.text.empty())
-        return fail(kind::malformed, what, "product_id missing or not a string");
+        return fail(kind::malformed, context, "product_id missing or not a string");
     out.product_id = product.text;
     const scalar_field seq = read_scalar(root, "sequence");
     const auto sequence = to_unsigned(seq);
-    if (!sequence) return fail(kind::malformed, what, "sequence missing or not a non-negative integer");
+    if (!sequence) return fail(kind::malformed, context, "sequence missing or not a non-negative integer");
     out.sequence = *sequence;
     return out;
 }
@@ -64,7 +61,7 @@ std::optional<time_point> read_time(od::object& root) {
 }
 
 coinbase_ws_event read_ticker(od::object& root) {
-    auto ids = read_product_sequence(root, "ticker");
+    auto ids = read_product_sequence(root, "ticker: ");
     if (!ids) return ids.error();
     coinbase_ws_ticker t;
     t.product_id = std::move(ids->product_id);
@@ -72,8 +69,8 @@ coinbase_ws_event read_ticker(od::object& root) {
 
     const scalar_field price_f = read_scalar(root, "price");
     auto price = read_price(price_f, "price", price_json::number_or_string);
-    if (!price) return fail(price.error().kind, "ticker", price.error().message);
-    if (!price->is_positive()) return fail(kind::bad_price, "ticker", "price not positive: " + clean_text(price_f.text, 40));
+    if (!price) return fail(price.error().kind, "ticker: ", price.error().message);
+    if (!price->is_positive()) return fail(kind::bad_price, "ticker: ", "price not positive: " + clean_text(price_f.text, 40));
     t.quote.price = *price;
     t.quote.reference = optional_positive(read_scalar(root, "open_24h"), price_json::number_or_string);
     t.quote.as_of = read_time(root);
@@ -82,7 +79,7 @@ coinbase_ws_event read_ticker(od::object& root) {
 }
 
 coinbase_ws_event read_heartbeat(od::object& root) {
-    auto ids = read_product_sequence(root, "heartbeat");
+    auto ids = read_product_sequence(root, "heartbeat: ");
     if (!ids) return ids.error();
     coinbase_ws_heartbeat h;
     h.product_id = std::move(ids->product_id);
@@ -101,7 +98,7 @@ coinbase_ws_event read_subscriptions(od::object& root) {
         for (auto element : channels) {
             od::value v;
             od::json_type t{};
-            if (element.get(v) || v.type().get(t)) return fail(kind::malformed, "subscriptions", "channels unreadable");
+            if (element.get(v) || v.type().get(t)) return fail(kind::malformed, "subscriptions: ", "channels unreadable");
             if (t == od::json_type::string) {
                 std::string_view name;
                 if (!v.get_string().get(name)) s.channels.push_back({std::string(name), {}});
@@ -146,16 +143,11 @@ std::string coinbase_ws_subscribe_message(const std::vector<std::string>& produc
 }
 
 coinbase_ws_event parse_coinbase_ws_message(std::string_view text) {
-    const std::string_view body = strip_bom(text);
-    if (!looks_like_json_object(body)) return make_error(kind::malformed, "not JSON: " + body_excerpt(body));
-
-    thread_local od::parser parser;
-    simdjson::padded_string json(body.data(), body.size());
-    od::document doc;
-    if (auto e = iterate_validated(parser, json, doc))
-        return make_error(kind::malformed, std::string("invalid JSON: ") + simdjson::error_message(e));
-    od::object root;
-    if (doc.get_object().get(root)) return make_error(kind::malformed, "not a JSON object");
+    // No status and no throttling in-band: anything but a JSON object is malformed.
+    json_doc json;
+    auto parsed = json.parse_object(text, {"", false, nullptr});
+    if (!parsed) return parsed.error();
+    od::object& root = *parsed;
 
     const scalar_field type = read_scalar(root, "type");
     if (type.k == scalar_field::kind::missing) return make_error(kind::malformed, "message without a type");

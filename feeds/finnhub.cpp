@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <string>
-#include <utility>
 
 #include "json_util.hpp"
 
@@ -13,10 +12,6 @@ namespace {
 
 using namespace detail;
 using kind = feed_error_kind;
-
-feed_error fail(kind k, unsigned status, std::string what) {
-    return make_error(k, status_prefix(status) + std::move(what));
-}
 
 // pc missing, null or zero: together with c == 0, the "no data" shape.
 bool zero_or_absent(const scalar_field& f) {
@@ -32,20 +27,12 @@ std::string finnhub_quote_target(std::string_view symbol) { return "/api/v1/quot
 
 feed_result<raw_quote> parse_finnhub_quote(const http_reply& reply) {
     const unsigned status = reply.status;
-    const std::string_view body = strip_bom(reply.body);
     const bool throttled = status == 429;
 
-    if (!looks_like_json_object(body)) return non_json_error(status, body, throttled);
-
-    thread_local od::parser parser;
-    simdjson::padded_string json(body.data(), body.size());
-    od::document doc;
-    if (auto e = iterate_validated(parser, json, doc)) {
-        if (throttled) return fail(kind::rate_limited, status, body_excerpt(body));
-        return fail(kind::malformed, status, std::string("invalid JSON: ") + simdjson::error_message(e));
-    }
-    od::object root;
-    if (doc.get_object().get(root)) return fail(kind::malformed, status, "not a JSON object");
+    json_doc json;
+    auto parsed = json.parse_object(reply.body, {status_prefix(status), throttled, says_rate_limited});
+    if (!parsed) return parsed.error();
+    od::object& root = *parsed;
 
     // {"error":"You don't have access to this resource."} (403, or 401), and
     // whatever comes with a 429.

@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <string>
-#include <utility>
 
 #include "json_util.hpp"
 
@@ -13,10 +12,6 @@ namespace {
 
 using namespace detail;
 using kind = feed_error_kind;
-
-feed_error fail(kind k, unsigned status, std::string what) {
-    return make_error(k, status_prefix(status) + std::move(what));
-}
 
 // The first element of an array field, as a scalar (c = [price, lot volume]).
 // `other` when the field is not an array, `missing` when it is absent or empty.
@@ -70,20 +65,12 @@ std::string kraken_ticker_target(std::string_view pair) { return "/0/public/Tick
 
 feed_result<raw_quote> parse_kraken_ticker(const http_reply& reply) {
     const unsigned status = reply.status;
-    const std::string_view body = strip_bom(reply.body);
     const bool throttled = status == 429;
 
-    if (!looks_like_json_object(body)) return non_json_error(status, body, throttled);
-
-    thread_local od::parser parser;
-    simdjson::padded_string json(body.data(), body.size());
-    od::document doc;
-    if (auto e = iterate_validated(parser, json, doc)) {
-        if (throttled) return fail(kind::rate_limited, status, body_excerpt(body));
-        return fail(kind::malformed, status, std::string("invalid JSON: ") + simdjson::error_message(e));
-    }
-    od::object root;
-    if (doc.get_object().get(root)) return fail(kind::malformed, status, "not a JSON object");
+    json_doc json;
+    auto parsed = json.parse_object(reply.body, {status_prefix(status), throttled, says_rate_limited});
+    if (!parsed) return parsed.error();
+    od::object& root = *parsed;
 
     // "error": ["<severity><category>:<message>", ...], with HTTP 200. Any entry is a failure.
     {

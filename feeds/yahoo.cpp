@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "json_util.hpp"
 
@@ -16,17 +15,8 @@ namespace {
 using namespace detail;
 using kind = feed_error_kind;
 
-feed_error fail(kind k, unsigned status, std::string what) {
-    return make_error(k, status_prefix(status) + std::move(what));
-}
-
-// A positive price or reference from a number field.
-std::optional<decimal> positive_number(const scalar_field& f) {
-    if (f.k != scalar_field::kind::number) return std::nullopt;
-    auto d = decimal::parse(f.text);
-    if (!d || !d->is_positive()) return std::nullopt;
-    return d;
-}
+// What a body that is not JSON says when Yahoo throttles.
+bool yahoo_says_throttled(std::string_view text) { return contains_nocase(text, "too many requests"); }
 
 struct period {
     std::int64_t start = 0;  // unix seconds
@@ -86,19 +76,11 @@ feed_result<raw_quote> parse_yahoo_chart(const http_reply& reply, time_point now
 
     // Rate limiting arrives as plain text ("Too Many Requests"), sometimes as JSON.
     if (status == 429) return fail(kind::rate_limited, status, body_excerpt(body));
-    if (!looks_like_json_object(body)) {
-        if (contains_nocase(body, "too many requests")) return fail(kind::rate_limited, status, body_excerpt(body));
-        return fail(kind::malformed, status, "not JSON: " + body_excerpt(body));
-    }
 
-    thread_local od::parser parser;
-    simdjson::padded_string json(body.data(), body.size());
-    od::document doc;
-    if (auto e = iterate_validated(parser, json, doc))
-        return fail(kind::malformed, status, std::string("invalid JSON: ") + simdjson::error_message(e));
-
-    od::object root;
-    if (doc.get_object().get(root)) return fail(kind::malformed, status, "not a JSON object");
+    json_doc json;
+    auto parsed = json.parse_object(reply.body, {status_prefix(status), false, yahoo_says_throttled});
+    if (!parsed) return parsed.error();
+    od::object& root = *parsed;
     // v8 wraps everything in "chart"; v7/v10 error replies use "finance".
     od::object envelope;
     if (root.find_field_unordered("chart").get_object().get(envelope) &&
@@ -148,25 +130,15 @@ feed_result<raw_quote> parse_yahoo_chart(const http_reply& reply, time_point now
     // Price: the meta's regular-market price, never the last indicator bar.
     {
         const scalar_field f = read_scalar(meta, "regularMarketPrice");
-        switch (f.k) {
-            case scalar_field::kind::missing:
-                return fail(kind::malformed, status, "meta.regularMarketPrice missing");
-            case scalar_field::kind::null:
-                return fail(kind::bad_price, status, "meta.regularMarketPrice is null");
-            case scalar_field::kind::number:
-                break;
-            default:
-                return fail(kind::malformed, status, "meta.regularMarketPrice is not a number");
-        }
-        const auto price = decimal::parse(f.text);
-        if (!price) return fail(kind::bad_price, status, "meta.regularMarketPrice out of range: " + clean_text(f.text, 40));
+        const auto price = read_price(f, "meta.regularMarketPrice", price_json::number);
+        if (!price) return fail(price.error().kind, status, price.error().message);
         if (!price->is_positive())
             return fail(kind::bad_price, status, "meta.regularMarketPrice not positive: " + clean_text(f.text, 40));
         q.price = *price;
     }
     // Reference: previous regular close; chartPreviousClose equals it with range=1d.
-    q.reference = positive_number(read_scalar(meta, "previousClose"));
-    if (!q.reference) q.reference = positive_number(read_scalar(meta, "chartPreviousClose"));
+    q.reference = optional_positive(read_scalar(meta, "previousClose"), price_json::number);
+    if (!q.reference) q.reference = optional_positive(read_scalar(meta, "chartPreviousClose"), price_json::number);
 
     const auto market_time = to_seconds(read_scalar(meta, "regularMarketTime"));
     std::optional<std::int64_t> as_of_s;
