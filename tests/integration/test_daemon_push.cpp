@@ -135,8 +135,9 @@ TEST_CASE("A silent Coinbase feed is reconnected to and subscribed again", "[int
     ws.send_ticker("BTC-USD", 1000, "71420.00", "70825.07");
     wait_btc(d, [](const json_doc& q) { return q.raw("/price") == "71420.00"; });
 
-    // Heartbeats (every 200 ms) keep it connected: no second subscribe within 3 idle timeouts.
-    std::this_thread::sleep_for(1500ms);
+    // Heartbeats (every 200 ms) keep it connected: no second subscribe while 11 of them go out (3 idle timeouts).
+    const auto beats = ws.heartbeats_sent();
+    REQUIRE(eventually([&] { return ws.heartbeats_sent() >= beats + 11; }, 10s));
     CHECK(ws.subscribe_count() == 1);
 
     ws.set_mode(ws_mode::silent);

@@ -47,4 +47,13 @@ inline json_doc wait_quote(const daemon_process& d, std::string_view id,
     return json_doc(last);
 }
 
+// Waits until the wall clock (the daemon's too) is past the history bucket of `t_ms`
+// (unix ms): a price received from now on is filed under a later point.
+inline void wait_next_bucket(std::int64_t t_ms, std::chrono::milliseconds resolution = std::chrono::seconds(1)) {
+    const std::int64_t bucket = t_ms / resolution.count();
+    INFO("waiting for the history bucket after " << t_ms << " ms");
+    REQUIRE(eventually([&] { return unix_now_ms() / resolution.count() > bucket; }, resolution + std::chrono::seconds(1),
+                       std::chrono::milliseconds(5)));
+}
+
 }  // namespace tickerd::test
