@@ -184,39 +184,7 @@ using market = yahoo_coinbase_market;
 
 // NVDA (Yahoo) and BTC (Coinbase), polled every 200 ms.
 std::string market_config(const fake_upstream& up, std::string_view server_extra = "", std::string_view rest = "") {
-    return fmt::format(R"([server]
-listen = "127.0.0.1:0"
-{1}
-
-[[symbols]]
-id = "NVDA"
-name = "NVIDIA"
-class = "equity"
-currency = "USD"
-precision = 2
-sources = ["yahoo:NVDA"]
-
-[[symbols]]
-id = "BTC"
-name = "Bitcoin"
-class = "crypto"
-currency = "USD"
-precision = 2
-sources = ["coinbase:BTC-USD"]
-
-[providers.yahoo]
-base_url = "{0}"
-interval = "200ms"
-timeout = "2s"
-
-[providers.coinbase]
-base_url = "{0}"
-interval = "200ms"
-timeout = "2s"
-
-{2}
-)",
-                       up.base_url(), server_extra, rest);
+    return yahoo_coinbase_config(up, server_extra, "", rest);
 }
 
 std::string quote_price(const daemon_process& d, std::string_view id) {

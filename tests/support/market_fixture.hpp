@@ -2,6 +2,7 @@
 // Shared by the integration tests: a Yahoo (NVDA…) and Coinbase (BTC) stand-in
 // with realistic replies, and a bounded wait for a quote to reach a state.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <functional>
 #include <string>
@@ -28,6 +29,46 @@ struct yahoo_coinbase_market {
         up.set_route(coinbase_stats_path("BTC-USD"), json_ok(coinbase_stats_body(open)));
     }
 };
+
+// The config that goes with it: NVDA from Yahoo and BTC from Coinbase, both polled every 200 ms
+// at `up`. `server_extra` goes into [server], `nvda_extra` into NVDA's table, `rest` at the end.
+inline std::string yahoo_coinbase_config(const fake_upstream& up, std::string_view server_extra = "",
+                                         std::string_view nvda_extra = "", std::string_view rest = "") {
+    return fmt::format(R"([server]
+listen = "127.0.0.1:0"
+{1}
+
+[[symbols]]
+id = "NVDA"
+name = "NVIDIA"
+class = "equity"
+currency = "USD"
+precision = 2
+sources = ["yahoo:NVDA"]
+{2}
+
+[[symbols]]
+id = "BTC"
+name = "Bitcoin"
+class = "crypto"
+currency = "USD"
+precision = 2
+sources = ["coinbase:BTC-USD"]
+
+[providers.yahoo]
+base_url = "{0}"
+interval = "200ms"
+timeout = "2s"
+
+[providers.coinbase]
+base_url = "{0}"
+interval = "200ms"
+timeout = "2s"
+
+{3}
+)",
+                       up.base_url(), server_extra, nvda_extra, rest);
+}
 
 // Waits until GET /v1/quotes/{id} satisfies `pred`; returns that quote.
 inline json_doc wait_quote(const daemon_process& d, std::string_view id,
