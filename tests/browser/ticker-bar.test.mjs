@@ -171,7 +171,7 @@ max_age = "${maxAge}"
 base_url = ${toml(upstream.baseUrl)}
 interval = "${POLL_MS}ms"
 # The fake upstream has no rate limit: every symbol polled each interval
-# (request pacing has its own test, tests/test_daemon_pacing.cpp).
+# (request pacing has its own test, tests/integration/test_daemon_pacing.cpp).
 min_spacing = "0ms"
 timeout = "2s"
 max_backoff = "1s"

@@ -126,6 +126,9 @@ std::string coinbase_stats_path(std::string_view product);
 
 // Time helpers for building bodies and expectations.
 std::int64_t unix_now();
+std::int64_t unix_now_ms();
+// "2026-10-07T19:09:58.123Z" -> unix milliseconds; throws std::runtime_error for other text.
+std::int64_t utc_ms(const std::string& text);
 std::string utc_text_ms(std::int64_t unix_seconds, int millis = 0);  // "2026-10-07T19:09:58.000Z"
 
 }  // namespace tickerd::test

@@ -53,6 +53,7 @@ struct fake_ws_upstream::impl {
     ws_mode mode_ = ws_mode::normal;
     std::vector<std::string> subscribes;
     std::size_t live_subscribed = 0;
+    std::size_t heartbeats_sent = 0;
 
     ws_mode mode() const {
         std::scoped_lock lk(mu);
@@ -168,6 +169,10 @@ struct fake_ws_upstream::impl {
             co_await c->beat.async_wait(nothrow_awaitable);
             if (c->dead) co_return;
             if (!c->subscribed || mode() != ws_mode::normal) continue;
+            {
+                std::scoped_lock lk(mu);
+                ++heartbeats_sent;
+            }
             enqueue(c, fmt::format(R"({{"type":"heartbeat","last_trade_id":0,"product_id":"BTC-USD","sequence":{},"time":"{}"}})",
                                    ++heartbeat_sequence, utc_text_ms(unix_now())));
         }
@@ -243,6 +248,11 @@ bool fake_ws_upstream::wait_for_subscribes(std::size_t n, std::chrono::milliseco
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return true;
+}
+
+std::size_t fake_ws_upstream::heartbeats_sent() const {
+    std::scoped_lock lk(impl_->mu);
+    return impl_->heartbeats_sent;
 }
 
 std::size_t fake_ws_upstream::subscribed_connections() const {

@@ -51,6 +51,8 @@ public:
     // Connections whose subscription was acknowledged and that are still open.
     std::size_t subscribed_connections() const;
     bool wait_for_subscribed(std::size_t n, std::chrono::milliseconds timeout) const;
+    // Heartbeats sent so far, on every connection.
+    std::size_t heartbeats_sent() const;
 
     struct impl;  // the Asio side, in the .cpp
 

@@ -2,6 +2,7 @@
 // Shared by the integration tests: a Yahoo (NVDA…) and Coinbase (BTC) stand-in
 // with realistic replies, and a bounded wait for a quote to reach a state.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <functional>
 #include <string>
@@ -29,6 +30,46 @@ struct yahoo_coinbase_market {
     }
 };
 
+// The config that goes with it: NVDA from Yahoo and BTC from Coinbase, both polled every 200 ms
+// at `up`. `server_extra` goes into [server], `nvda_extra` into NVDA's table, `rest` at the end.
+inline std::string yahoo_coinbase_config(const fake_upstream& up, std::string_view server_extra = "",
+                                         std::string_view nvda_extra = "", std::string_view rest = "") {
+    return fmt::format(R"([server]
+listen = "127.0.0.1:0"
+{1}
+
+[[symbols]]
+id = "NVDA"
+name = "NVIDIA"
+class = "equity"
+currency = "USD"
+precision = 2
+sources = ["yahoo:NVDA"]
+{2}
+
+[[symbols]]
+id = "BTC"
+name = "Bitcoin"
+class = "crypto"
+currency = "USD"
+precision = 2
+sources = ["coinbase:BTC-USD"]
+
+[providers.yahoo]
+base_url = "{0}"
+interval = "200ms"
+timeout = "2s"
+
+[providers.coinbase]
+base_url = "{0}"
+interval = "200ms"
+timeout = "2s"
+
+{3}
+)",
+                       up.base_url(), server_extra, nvda_extra, rest);
+}
+
 // Waits until GET /v1/quotes/{id} satisfies `pred`; returns that quote.
 inline json_doc wait_quote(const daemon_process& d, std::string_view id,
                            const std::function<bool(const json_doc&)>& pred,
@@ -45,6 +86,15 @@ inline json_doc wait_quote(const daemon_process& d, std::string_view id,
     INFO("last " << target << ": " << last << "\n" << d.log_tail());
     REQUIRE(ok);
     return json_doc(last);
+}
+
+// Waits until the wall clock (the daemon's too) is past the history bucket of `t_ms`
+// (unix ms): a price received from now on is filed under a later point.
+inline void wait_next_bucket(std::int64_t t_ms, std::chrono::milliseconds resolution = std::chrono::seconds(1)) {
+    const std::int64_t bucket = t_ms / resolution.count();
+    INFO("waiting for the history bucket after " << t_ms << " ms");
+    REQUIRE(eventually([&] { return unix_now_ms() / resolution.count() > bucket; }, resolution + std::chrono::seconds(1),
+                       std::chrono::milliseconds(5)));
 }
 
 }  // namespace tickerd::test

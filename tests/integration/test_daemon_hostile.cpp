@@ -6,7 +6,9 @@
 #include <sys/ioctl.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -112,6 +114,22 @@ std::optional<json_doc> next_reply(raw_socket& s, std::chrono::milliseconds time
     return std::nullopt;
 }
 
+// The daemon's tickerd_updates_coalesced_total.
+std::uint64_t coalesced(const daemon_process& d) {
+    const std::string text = http_get(d.port(), "/metrics").body;
+    const std::string name = "\ntickerd_updates_coalesced_total ";
+    const auto at = text.find(name);
+    if (at == std::string::npos) throw std::runtime_error("no tickerd_updates_coalesced_total in /metrics");
+    return std::stoull(text.substr(at + name.size()));
+}
+
+// Waits until `n` more quote changes have been replaced unsent (a client that reads nothing, only
+// one here, gets no more writes: its changes are conflated).
+bool wait_conflating(const daemon_process& d, std::uint64_t n = 4) {
+    const auto before = coalesced(d);
+    return eventually([&] { return coalesced(d) >= before + n; }, 10s, 50ms);
+}
+
 bool healthy(const daemon_process& d) { return http_get(d.port(), "/healthz").status == 200; }
 
 }  // namespace
@@ -124,15 +142,13 @@ TEST_CASE("Hostile WebSocket messages: invalid JSON and unknown ops get errors, 
     for (const char* bad : {"{not json", "[]", R"({"op":"explode","symbols":["DEMO"]})", R"({"op":"subscribe"})",
                             R"({"op":"subscribe","symbols":["DEMO"],"max_hz":-1})"}) {
         INFO(bad);
-        std::this_thread::sleep_for(250ms);  // within messages_per_second = 5
         s.send_frame(1, bad);
         auto reply = next_reply(s);
         REQUIRE(reply);
         CHECK(reply->str("/type") == "error");
         CHECK(reply->str("/code") == "bad_request");
     }
-    // Still usable afterwards.
-    std::this_thread::sleep_for(250ms);
+    // Still usable afterwards. (Six messages at once: within the burst of messages_per_second = 5, 2 s worth.)
     s.send_frame(1, R"({"op":"subscribe","symbols":["COIN"]})");
     auto snap = next_reply(s);
     REQUIRE(snap);
@@ -279,12 +295,12 @@ TEST_CASE("A slow reader over its queue budget is closed with 1013, and so is a 
     const int waiting = wait_until_unread_steady(slow);
     REQUIRE(waiting > 0);
     INFO("bytes waiting unread: " << waiting);
-    // Our window is closed; the daemon's send buffer (send_buffer_bytes) fills next, at about 5 KB/s,
-    // and its write is then stuck. slow_client_timeout (10 s) leaves ample margin.
-    std::this_thread::sleep_for(4s);
+    // Our window is closed; the daemon's send buffer (send_buffer_bytes) fills next, at about 5 KB/s, until
+    // the daemon writes no more and conflates instead. slow_client_timeout (10 s) leaves ample margin.
+    REQUIRE(wait_conflating(d));
     // Each subscribe is answered with a snapshot; with the socket full they queue, and the second is over budget.
     for (int i = 0; i < 3; ++i) slow.send_frame(1, R"({"op":"subscribe","symbols":[]})");
-    std::this_thread::sleep_for(300ms);
+    REQUIRE(eventually([&] { return d.log_text().find("bytes queued): closing with 1013") != std::string::npos; }, 5s));
     // Reading again: the write in flight completes, then the close frame arrives.
     std::vector<std::string> texts;
     const auto code = slow.wait_close(5s, &texts);
@@ -317,7 +333,7 @@ TEST_CASE("A client that stops reading for less than slow_client_timeout catches
     REQUIRE(paused.ws_upgrade("/v1/stream") == 101);
     // Not reading until the daemon has stopped sending.
     REQUIRE(wait_until_unread_steady(paused) > 0);
-    std::this_thread::sleep_for(2s);  // prices move on meanwhile (every 100 ms)
+    REQUIRE(wait_conflating(d, 20));  // prices move on meanwhile (every 100 ms): 20 changes replaced unsent
     const json_doc snap(http_get(d.port(), "/v1/snapshot").body);
     std::map<std::string, std::uint64_t> want;
     for (std::size_t i = 0; i < snap.size("/quotes"); ++i) {

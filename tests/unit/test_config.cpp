@@ -1037,3 +1037,89 @@ send_buffer_bytes = 32768
     expect_error(providers + nvda + "[server]\ncors_origins = [\"ftp://a.example\"]\n", "server.cors_origins[0]");
     expect_error(providers + nvda + "[server]\ncors_origins = [1]\n", "server.cors_origins[0]");
 }
+
+// --- the push provider (coinbase_ws) ---------------------------------------------
+
+namespace {
+
+// BTC from `sources`, with `provider_tables`.
+std::string push_config(std::string_view provider_tables, std::string_view sources = R"("coinbase_ws:BTC-USD")") {
+    return std::string(R"(
+[[symbols]]
+id = "BTC"
+class = "crypto"
+currency = "USD"
+sources = [)") + std::string(sources) + "]\n" + std::string(provider_tables);
+}
+
+}  // namespace
+
+TEST_CASE("coinbase_ws is a known provider with its own keys", "[config][push]") {
+    CHECK(is_known_provider("coinbase_ws"));
+    CHECK(find_poll_feed("coinbase_ws") == nullptr);
+
+    const auto ok = expect_ok(push_config(R"(
+[providers.coinbase_ws]
+base_url = "wss://ws-feed.exchange.coinbase.com/"
+timeout = "3s"
+idle_timeout = "2500ms"
+max_backoff = "1s"
+)"));
+    const auto& p = ok.providers.at("coinbase_ws");
+    CHECK(p.base_url == "wss://ws-feed.exchange.coinbase.com");
+    CHECK(p.timeout == 3s);
+    CHECK(p.idle_timeout == 2500ms);
+    CHECK(p.max_backoff == 1s);
+    CHECK(ok.symbols[0].sources[0].provider == "coinbase_ws");
+
+    const auto defaults = expect_ok(push_config(R"(
+[providers.coinbase_ws]
+base_url = "ws://127.0.0.1:9000"
+)"));
+    CHECK(defaults.providers.at("coinbase_ws").idle_timeout == 5s);
+}
+
+TEST_CASE("coinbase_ws keys are checked", "[config][push]") {
+    auto e = expect_error(push_config(R"(
+[providers.coinbase_ws]
+base_url = "https://ws-feed.exchange.coinbase.com"
+)"),
+                          "providers.coinbase_ws.base_url");
+    CHECK_THAT(e.message, Catch::Contains("must start with ws:// or wss://"));
+
+    e = expect_error(push_config(R"(
+[providers.coinbase]
+base_url = "wss://api.exchange.coinbase.com"
+)",
+                                 R"("coinbase:BTC-USD")"),
+                     "providers.coinbase.base_url");
+    CHECK_THAT(e.message, Catch::Contains("must start with http:// or https://"));
+
+    e = expect_error(push_config(R"(
+[providers.coinbase]
+base_url = "https://api.exchange.coinbase.com"
+idle_timeout = "5s"
+)",
+                                 R"("coinbase:BTC-USD")"),
+                     "providers.coinbase.idle_timeout");
+    CHECK_THAT(e.message, Catch::Contains("only used by the coinbase_ws provider"));
+
+    e = expect_error(push_config(R"(
+[providers.coinbase_ws]
+base_url = "wss://ws-feed.exchange.coinbase.com"
+interval = "5s"
+)"),
+                     "providers.coinbase_ws.interval");
+    CHECK_THAT(e.message, Catch::Contains("not used by the coinbase_ws provider"));
+
+    e = expect_error(push_config(R"(
+[providers.coinbase_ws]
+base_url = "wss://ws-feed.exchange.coinbase.com"
+idle_timeout = "1.5s"
+)"),
+                     "providers.coinbase_ws.idle_timeout");
+    CHECK_THAT(e.message, Catch::Contains("invalid duration"));
+
+    e = expect_error(push_config(""), "symbols[0].sources[0]");
+    CHECK_THAT(e.message, Catch::Contains("add [providers.coinbase_ws]"));
+}

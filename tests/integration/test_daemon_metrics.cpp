@@ -16,6 +16,7 @@
 #include "support/fake_upstream.hpp"
 #include "support/fake_ws_upstream.hpp"
 #include "support/market_fixture.hpp"
+#include "support/skip.hpp"
 #include "support/test_clients.hpp"
 
 using namespace tickerd::test;
@@ -323,7 +324,7 @@ TEST_CASE("GET /healthz and /readyz report every symbol's state", "[integration]
 TEST_CASE("The live /metrics passes promtool check metrics", "[integration][metrics][promtool]") {
     const std::string promtool = run_command("command -v promtool").output;
     if (promtool.empty()) {
-        WARN("SKIPPED: promtool is not installed (Debian package prometheus; scripts/setup --test installs it)");
+        skip_missing_tool("promtool", "Debian package prometheus; scripts/setup --test installs it");
         return;
     }
     yahoo_coinbase_market m;

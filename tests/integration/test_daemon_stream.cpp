@@ -21,38 +21,7 @@ using market = yahoo_coinbase_market;
 
 // NVDA (Yahoo) and BTC (Coinbase). `server_extra` goes into [server], `nvda_extra` into NVDA's table.
 std::string config(const fake_upstream& up, std::string_view server_extra = "", std::string_view nvda_extra = "") {
-    return fmt::format(R"([server]
-listen = "127.0.0.1:0"
-{1}
-
-[[symbols]]
-id = "NVDA"
-name = "NVIDIA"
-class = "equity"
-currency = "USD"
-precision = 2
-sources = ["yahoo:NVDA"]
-{2}
-
-[[symbols]]
-id = "BTC"
-name = "Bitcoin"
-class = "crypto"
-currency = "USD"
-precision = 2
-sources = ["coinbase:BTC-USD"]
-
-[providers.yahoo]
-base_url = "{0}"
-interval = "200ms"
-timeout = "2s"
-
-[providers.coinbase]
-base_url = "{0}"
-interval = "200ms"
-timeout = "2s"
-)",
-                       up.base_url(), server_extra, nvda_extra);
+    return yahoo_coinbase_config(up, server_extra, nvda_extra);
 }
 
 // Waits until the snapshot holds every configured symbol.

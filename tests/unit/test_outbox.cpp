@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include "serve/message_rate.hpp"
 #include "serve/outbox.hpp"
 #include "tickerd/protocol.hpp"
 
@@ -127,18 +126,67 @@ TEST_CASE("the byte and message budget refuses what does not fit", "[outbox]") {
     CHECK_FALSE(box.push_change(change(4, 2003, std::string(1000, 'q'))));  // 5000 bytes pending
 }
 
-TEST_CASE("client messages over the rate are warned once, then refused with a close", "[rate]") {
-    const message_rate::clock::time_point start{};
-    message_rate r(3, start);
-    for (int i = 0; i < 6; ++i) CHECK(r.on_message(start) == message_rate::verdict::accept);  // a 2 s burst
-    CHECK(r.on_message(start) == message_rate::verdict::warn);
-    CHECK(r.on_message(start + 1ms) == message_rate::verdict::close);
-    // A client that slows down after the warning is fine again.
-    message_rate calm(2, start);
-    for (int i = 0; i < 4; ++i) CHECK(calm.on_message(start) == message_rate::verdict::accept);
-    CHECK(calm.on_message(start) == message_rate::verdict::warn);
-    CHECK(calm.on_message(start + 600ms) == message_rate::verdict::accept);
-    CHECK(calm.on_message(start + 1200ms) == message_rate::verdict::accept);
-    message_rate off(0, start);
-    for (int i = 0; i < 100; ++i) CHECK(off.on_message(start) == message_rate::verdict::accept);
+TEST_CASE("max_hz: a change every 10 ms for a second at 10 Hz gives exactly 10 updates, each the latest", "[outbox]") {
+    outbox box({});
+    box.set_max_hz(10);
+    std::vector<std::pair<clock_t_::duration, std::uint64_t>> sent;
+    std::uint64_t coalesced = 0;
+    for (int i = 0; i < 100; ++i) {
+        const auto at = clock_t_::duration(std::chrono::milliseconds(10 * i));
+        const auto seq = static_cast<std::uint64_t>(i + 1);
+        REQUIRE(box.push_change(change(0, seq, R"({"a":)" + std::to_string(seq) + "}")));
+        coalesced += box.take_coalesced();
+        if (auto m = box.next(t0 + at)) sent.emplace_back(at, m->id);
+    }
+    REQUIRE(sent.size() == 10);
+    for (std::size_t k = 0; k < sent.size(); ++k) {
+        INFO("update " << k);
+        CHECK(sent[k].first == std::chrono::milliseconds(100 * k));  // one every 100 ms, from the first change
+        CHECK(sent[k].second == 10 * k + 1);                         // the change made at that moment
+    }
+    // 11 of the 100 changes found nothing pending (the first, and the one after each send);
+    // the other 89 replaced a pending one. The last is still pending.
+    CHECK(coalesced == 89);
+    CHECK(box.pending_changes() == 1);
+    CHECK(*box.due() == t0 + 1000ms);
+}
+
+TEST_CASE("max_hz: the gap runs from the last update sent, and a change after a quiet spell goes at once",
+          "[outbox]") {
+    outbox box({});
+    box.set_max_hz(2);
+    CHECK_FALSE(box.due());  // nothing pending
+    REQUIRE(box.push_change(change(0, 1, R"({"a":1})")));
+    CHECK_FALSE(box.due());  // never sent: due now, not held back
+    REQUIRE(box.next(t0 + 50ms));
+    REQUIRE(box.push_change(change(0, 2, R"({"a":2})")));
+    CHECK(*box.due() == t0 + 550ms);
+    CHECK_FALSE(box.next(t0 + 549ms));
+    auto m = box.next(t0 + 700ms);  // asked late: sent then, and the next gap runs from then
+    REQUIRE(m);
+    CHECK(m->id == 2);
+    REQUIRE(box.push_change(change(0, 3, R"({"a":3})")));
+    CHECK(*box.due() == t0 + 1200ms);
+    CHECK(box.next(t0 + 1200ms));
+    // Quiet for a while: the next change is not delayed.
+    REQUIRE(box.push_change(change(0, 4, R"({"a":4})")));
+    CHECK(box.next(t0 + 5s));
+}
+
+TEST_CASE("max_hz: a new cap applies at once to the update held back", "[outbox]") {
+    outbox box({});
+    box.set_max_hz(1);
+    REQUIRE(box.push_change(change(0, 1, R"({"a":1})")));
+    REQUIRE(box.next(t0));
+    REQUIRE(box.push_change(change(0, 2, R"({"a":2})")));
+    CHECK(*box.due() == t0 + 1s);
+    box.set_max_hz(4);
+    CHECK(*box.due() == t0 + 250ms);
+    CHECK_FALSE(box.next(t0 + 249ms));
+    CHECK(box.next(t0 + 250ms));
+    // A cap that does not divide a second: the gap is exact in the clock's ticks.
+    box.set_max_hz(3);
+    REQUIRE(box.push_change(change(0, 3, R"({"a":3})")));
+    const auto third = std::chrono::duration_cast<clock_t_::duration>(std::chrono::seconds(1)) / 3;
+    CHECK(*box.due() == t0 + 250ms + third);
 }

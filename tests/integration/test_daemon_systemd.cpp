@@ -31,6 +31,7 @@
 
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/skip.hpp"
 #include "support/test_clients.hpp"
 
 extern char** environ;
@@ -284,7 +285,7 @@ TEST_CASE("Socket activation through systemd-socket-activate serves on the passe
           "[integration][systemd]") {
     const auto activate = find_program("systemd-socket-activate");
     if (!activate) {
-        WARN("systemd-socket-activate not installed (Debian package systemd): socket activation not tested");
+        skip_missing_tool("systemd-socket-activate", "Debian package systemd");
         return;
     }
     const auto dir = fresh_dir("activate");
@@ -321,7 +322,7 @@ TEST_CASE("Socket activation through systemd-socket-activate serves on the passe
 TEST_CASE("A passed socket that is not a listening TCP socket is refused with exit 1", "[integration][systemd]") {
     const auto activate = find_program("systemd-socket-activate");
     if (!activate) {
-        WARN("systemd-socket-activate not installed (Debian package systemd): socket activation not tested");
+        skip_missing_tool("systemd-socket-activate", "Debian package systemd");
         return;
     }
     const auto dir = fresh_dir("activate-udp");

@@ -88,14 +88,23 @@ TEST_CASE("Each notification sends its sd_notify message", "[systemd_notify]") {
     CHECK_FALSE(m.next());
 }
 
-TEST_CASE("Without NOTIFY_SOCKET notifications do nothing", "[systemd_notify]") {
-    env_var sock("NOTIFY_SOCKET", nullptr);
+TEST_CASE("Without NOTIFY_SOCKET notifications send nothing", "[systemd_notify]") {
+    fake_manager m;
+    {
+        env_var sock("NOTIFY_SOCKET", nullptr);
+        systemd::ready();
+        systemd::status("x");
+        systemd::watchdog();
+        systemd::reloading();
+        systemd::stopping();
+    }
+    // The manager, listening all along, got nothing...
+    CHECK_FALSE(m.next());
+    // ...though it does get what is sent once NOTIFY_SOCKET names it.
+    env_var sock("NOTIFY_SOCKET", m.path().c_str());
     systemd::ready();
-    systemd::status("x");
-    systemd::watchdog();
-    systemd::reloading();
-    systemd::stopping();
-    SUCCEED("no crash, nothing to send to");
+    CHECK(m.next() == std::optional<std::string>("READY=1"));
+    CHECK_FALSE(m.next());
 }
 
 TEST_CASE("The watchdog period is half of WATCHDOG_USEC, for this process only", "[systemd_notify]") {

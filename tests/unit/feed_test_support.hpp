@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the parser tests (tests/test_feeds_*.cpp): fixtures, exact
+// Helpers shared by the parser tests (tests/unit/test_feeds_*.cpp): fixtures, exact
 // decimals, one-place edits of a payload, and the checks every error must pass.
 #include <catch2/catch.hpp>
 

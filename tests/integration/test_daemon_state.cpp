@@ -132,8 +132,8 @@ TEST_CASE("history survives a restart", "[integration][state]") {
     std::int64_t restart_ms = 0;
     {
         daemon_process d(config(m.up), with_state(state));
-        wait_quote(d, "NVDA", [](const json_doc& j) { return j.raw("/price") == "100.00"; });
-        std::this_thread::sleep_for(1100ms);  // into the next 1 s history bucket
+        const auto first = wait_quote(d, "NVDA", [](const json_doc& j) { return j.raw("/price") == "100.00"; });
+        wait_next_bucket(utc_ms(first.str("/received_at")));  // the next price goes into the next 1 s point
         yahoo(m, "100.50", "99.00");
         wait_quote(d, "NVDA", [](const json_doc& j) { return j.raw("/price") == "100.50"; });
         REQUIRE(d.stop() == 0);

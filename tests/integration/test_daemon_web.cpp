@@ -131,23 +131,6 @@ http_result http_call(std::uint16_t port, std::string_view method, std::string_v
     return out;
 }
 
-// "2026-10-07T19:09:58.123Z" -> unix milliseconds.
-std::int64_t utc_ms(const std::string& text) {
-    std::tm tm{};
-    int ms = 0;
-    if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                    &tm.tm_min, &tm.tm_sec, &ms) != 7)
-        throw std::runtime_error("not a UTC timestamp: " + text);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return static_cast<std::int64_t>(::timegm(&tm)) * 1000 + ms;
-}
-
-std::int64_t unix_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // The body as JSON after checking status and content type.
 json_doc get_json(std::uint16_t port, std::string_view target, unsigned expected_status = 200) {
     auto r = http_get(port, target);
@@ -201,39 +184,7 @@ using market = yahoo_coinbase_market;
 
 // NVDA (Yahoo) and BTC (Coinbase), polled every 200 ms.
 std::string market_config(const fake_upstream& up, std::string_view server_extra = "", std::string_view rest = "") {
-    return fmt::format(R"([server]
-listen = "127.0.0.1:0"
-{1}
-
-[[symbols]]
-id = "NVDA"
-name = "NVIDIA"
-class = "equity"
-currency = "USD"
-precision = 2
-sources = ["yahoo:NVDA"]
-
-[[symbols]]
-id = "BTC"
-name = "Bitcoin"
-class = "crypto"
-currency = "USD"
-precision = 2
-sources = ["coinbase:BTC-USD"]
-
-[providers.yahoo]
-base_url = "{0}"
-interval = "200ms"
-timeout = "2s"
-
-[providers.coinbase]
-base_url = "{0}"
-interval = "200ms"
-timeout = "2s"
-
-{2}
-)",
-                       up.base_url(), server_extra, rest);
+    return yahoo_coinbase_config(up, server_extra, "", rest);
 }
 
 std::string quote_price(const daemon_process& d, std::string_view id) {
@@ -498,14 +449,17 @@ TEST_CASE("GET /v1/history/{id}: one point per resolution bucket holding the las
         observe(price);
     };
 
+    // The next change lands in a later bucket than the last one seen.
+    auto next_bucket = [&] { wait_next_bucket(seen.back().received_ms); };
+
     observe("100.00");
     set_price("100.25");
-    std::this_thread::sleep_for(1100ms);  // the next change lands in a later bucket
+    next_bucket();
     set_price("101.50");
     set_price("101.75");
-    std::this_thread::sleep_for(1100ms);
+    next_bucket();
     set_price("99.10");
-    std::this_thread::sleep_for(1100ms);
+    next_bucket();
     set_price("102.00");
     set_price("102.40");
 
