@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tickerd/utf8.hpp"
+
 namespace tickerd {
 
 feed_result<quote> normalise(const raw_quote& raw, const symbol_config& sym, std::string_view source,
@@ -18,7 +20,7 @@ feed_result<quote> normalise(const raw_quote& raw, const symbol_config& sym, std
     // A wrong currency (HKD quoted as USD, pence as pounds) is a wrong price on the page.
     if (!raw.currency.empty() && raw.currency != sym.currency) {
         return feed_error{feed_error_kind::upstream_error,
-                          fmt::format("upstream currency {} differs from configured {}", raw.currency.substr(0, 8),
+                          fmt::format("upstream currency {} differs from configured {}", utf8_prefix(raw.currency, 8),
                                       sym.currency)};
     }
     quote q;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "tickerd/snapshot_store.hpp"
+#include "tickerd/utf8.hpp"
 
 namespace tickerd {
 namespace {
@@ -32,8 +33,21 @@ std::string json_string(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 2);
     out += '"';
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            // Valid UTF-8 goes out as it is; any other byte as U+FFFD, so that every
+            // text we write is valid UTF-8 (a WebSocket client fails on anything else).
+            const std::size_t n = utf8_char_length(s, i);
+            if (n == 0) {
+                out += "\\ufffd";
+                ++i;
+            } else {
+                out.append(s.substr(i, n));
+                i += n;
+            }
+            continue;
+        }
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
@@ -44,9 +58,10 @@ std::string json_string(std::string_view s) {
                 if (c < 0x20) {
                     out += fmt::format("\\u{:04x}", c);
                 } else {
-                    out += ch;
+                    out += static_cast<char>(c);
                 }
         }
+        ++i;
     }
     out += '"';
     return out;
@@ -161,7 +176,7 @@ result<client_message, std::string> parse_client_message(std::string_view text) 
             } else if (v == "unsubscribe") {
                 op = client_message::kind::unsubscribe;
             } else {
-                return fmt::format("unknown op {}", json_string(v.substr(0, 32)));
+                return fmt::format("unknown op {}", json_string(utf8_prefix(v, 32)));
             }
         } else if (field.key == "symbols") {
             simdjson::dom::array arr;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "tickerd/protocol.hpp"
+#include "tickerd/utf8.hpp"
 
 namespace tickerd {
 namespace {
@@ -63,7 +64,7 @@ api_response snapshot(const parsed_target& t, const api_request& req, server_sta
 
 api_response one_quote(std::string_view id, const api_request& req, server_state& st) {
     const auto index = st.store.index_of(id);
-    if (!index) return error(404, fmt::format("unknown symbol {}", id));
+    if (!index) return error(404, fmt::format("unknown symbol {}", utf8_prefix(id, 64)));
     const auto q = st.store.get(*index);
     if (!q) return error(404, fmt::format("no quote yet for {}", id));
     api_response r;
@@ -86,7 +87,7 @@ std::optional<std::chrono::milliseconds> history_window(std::string_view w) {
 
 api_response history(std::string_view id, const parsed_target& t, server_state& st) {
     const auto index = st.store.index_of(id);
-    if (!index) return error(404, fmt::format("unknown symbol {}", id));
+    if (!index) return error(404, fmt::format("unknown symbol {}", utf8_prefix(id, 64)));
     const std::string window = query_param(t.query, "window").value_or("1d");
     const auto span = history_window(window);
     if (!span) return error(400, "window must be 1h, 6h or 1d");
@@ -222,7 +223,7 @@ symbol_selection select_symbols(const snapshot_store& store, const std::vector<s
     for (const auto& id : ids) {
         const auto index = store.index_of(id);
         if (!index) {
-            sel.unknown = id.substr(0, 64);
+            sel.unknown = std::string(utf8_prefix(id, 64));
             sel.indexes.clear();
             return sel;
         }
