@@ -1,8 +1,6 @@
 // TOML text to a validated, immutable config. Every key is known: anything else is
 // an error, reported with its full dotted path ("symbols[2].max_age") so a user can
 // find it. Only the first error is reported.
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -22,6 +20,7 @@
 #include <toml++/toml.h>
 
 #include "settings/config_loader.hpp"
+#include "tickerd/base_url.hpp"
 #include "tickerd/feeds/registry.hpp"
 #include "tickerd/feeds/openerapi.hpp"
 #include "tickerd/market_calendar.hpp"
@@ -141,15 +140,6 @@ bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// 0..65535, plain digits only.
-std::optional<std::uint16_t> parse_port(std::string_view s) {
-    if (!all_digits(s) || s.size() > 5) return std::nullopt;
-    unsigned v = 0;
-    for (char c : s) v = v * 10 + static_cast<unsigned>(c - '0');
-    if (v > 65535) return std::nullopt;
-    return static_cast<std::uint16_t>(v);
-}
-
 // Dotted quad, each part 0..255 without leading zeros.
 bool is_ipv4(std::string_view s) {
     int parts = 0;
@@ -166,19 +156,6 @@ bool is_ipv4(std::string_view s) {
         ++i;
     }
     return parts == 4;
-}
-
-bool is_ipv6(std::string_view s) {
-    in6_addr addr{};
-    return !s.empty() && inet_pton(AF_INET6, std::string(s).c_str(), &addr) == 1;
-}
-
-bool is_hostname(std::string_view s) {
-    if (s.empty() || s.size() > 253 || s.front() == '.' || s.front() == '-' || s.back() == '-') return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-               c == '-';
-    });
 }
 
 void parse_listen(const toml::node& n, const std::string& key, server_config& out) {
@@ -218,60 +195,20 @@ void parse_listen(const toml::node& n, const std::string& key, server_config& ou
 // With `websocket`, ws:// or wss:// instead of http:// or https://.
 std::string parse_base_url(const toml::node& n, const std::string& key, bool websocket = false) {
     const std::string s = get_string(n, key);
-    std::string_view rest;
-    std::string_view scheme;
-    static constexpr std::array<std::string_view, 2> http_schemes{"http://", "https://"};
-    static constexpr std::array<std::string_view, 2> ws_schemes{"ws://", "wss://"};
-    for (std::string_view sch : websocket ? ws_schemes : http_schemes) {
-        if (s.starts_with(sch)) {
-            scheme = sch;
-            rest = std::string_view(s).substr(sch.size());
-        }
+    const auto url = tickerd::parse_base_url(s, websocket ? url_family::websocket : url_family::http);
+    if (url) return url->text;
+    switch (url.error()) {
+        case url_problem::scheme:
+            fail(key, fmt::format("\"{}\": must start with {}", s, websocket ? "ws:// or wss://" : "http:// or https://"),
+                 &n);
+        case url_problem::characters:
+            fail(key, fmt::format("\"{}\": must not contain spaces or control characters", s), &n);
+        case url_problem::query: fail(key, fmt::format("\"{}\": must not have a query or fragment", s), &n);
+        case url_problem::credentials: fail(key, fmt::format("\"{}\": credentials in the URL are not supported", s), &n);
+        case url_problem::host: break;
+        case url_problem::port: fail(key, fmt::format("\"{}\": the port must be a number from 1 to 65535", s), &n);
     }
-    if (scheme.empty())
-        fail(key,
-             fmt::format("\"{}\": must start with {}", s, websocket ? "ws:// or wss://" : "http:// or https://"),
-             &n);
-    if (has_control_chars(s) || s.find(' ') != std::string::npos)
-        fail(key, fmt::format("\"{}\": must not contain spaces or control characters", s), &n);
-    if (s.find_first_of("?#") != std::string::npos)
-        fail(key, fmt::format("\"{}\": must not have a query or fragment", s), &n);
-    const auto slash = rest.find('/');
-    const std::string_view authority = rest.substr(0, slash);
-    std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
-    if (authority.find('@') != std::string_view::npos)
-        fail(key, fmt::format("\"{}\": credentials in the URL are not supported", s), &n);
-    std::string_view host = authority;
-    std::string_view port;
-    bool host_ok = false;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close != std::string_view::npos) {
-            host = authority.substr(1, close - 1);
-            host_ok = is_ipv6(host);
-            const auto after = authority.substr(close + 1);
-            if (!after.empty()) {
-                if (after.front() != ':') host_ok = false;
-                port = after.substr(1);
-                if (port.empty()) host_ok = false;
-            }
-        }
-    } else {
-        const auto colon = authority.find(':');
-        if (colon != std::string_view::npos) {
-            host = authority.substr(0, colon);
-            port = authority.substr(colon + 1);
-            if (port.empty()) port = "x";  // "host:" is malformed
-        }
-        host_ok = is_hostname(host);
-    }
-    if (!host_ok) fail(key, fmt::format("\"{}\": missing or invalid host", s), &n);
-    if (!port.empty()) {
-        const auto p = parse_port(port);
-        if (!p || *p == 0) fail(key, fmt::format("\"{}\": the port must be a number from 1 to 65535", s), &n);
-    }
-    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-    return fmt::format("{}{}{}", scheme, authority, path);
+    fail(key, fmt::format("\"{}\": missing or invalid host", s), &n);
 }
 
 bool is_symbol_id_char(char c) {

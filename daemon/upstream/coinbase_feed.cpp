@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "upstream/http_client.hpp"  // parse_base_url
+#include "tickerd/base_url.hpp"
 #include "tickerd/feeds/coinbase_ws.hpp"
 
 namespace tickerd {
@@ -36,13 +36,6 @@ namespace {
 
 // The first reconnect waits about this long; each further failure doubles it, up to max_backoff.
 constexpr milliseconds first_backoff{500};
-
-// "wss://host[:port][/path]" -> the same origin as parse_base_url reads "https://...".
-std::optional<base_url> parse_ws_url(std::string_view url) {
-    if (url.starts_with("wss://")) return parse_base_url("https://" + std::string(url.substr(6)));
-    if (url.starts_with("ws://")) return parse_base_url("http://" + std::string(url.substr(5)));
-    return std::nullopt;
-}
 
 time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_type::now()); }
 
@@ -71,8 +64,8 @@ public:
           deadline_timer_(strand_),
           retry_timer_(strand_),
           rng_(std::random_device{}()) {
-        if (auto o = parse_ws_url(provider.base_url)) {
-            origin_ = std::move(*o);
+        if (auto o = parse_base_url(provider.base_url, url_family::websocket)) {
+            origin_ = std::move(o).value();
         } else {
             bad_url_ = true;  // the config loader accepts only ws:// and wss://
         }

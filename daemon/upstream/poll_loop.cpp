@@ -66,7 +66,7 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
       upstream_symbol_(upstream_symbol),
       targets_(feed.targets(upstream_symbol)),
       symbols_(std::move(symbols)),
-      client_(strand_, tls, *parse_base_url(provider.base_url),
+      client_(strand_, tls, parse_base_url(provider.base_url, url_family::http).value(),
               http_client_options{provider.timeout, provider.max_body_bytes,
                                   provider.user_agent.empty() ? default_user_agent(provider.name)
                                                               : provider.user_agent,
