@@ -29,7 +29,6 @@ namespace tickerd {
 namespace {
 
 constexpr std::string_view sim_provider = "sim";
-constexpr std::string_view coinbase_ws_provider = "coinbase_ws";
 constexpr std::size_t max_symbol_id_length = 32;
 constexpr unsigned max_threads = 1024;
 constexpr std::size_t max_config_bytes = 4 << 20;
@@ -422,9 +421,10 @@ private:
     static provider_config provider(std::string_view name, const toml::table& t, const std::string& path) {
         provider_config p;
         p.name = std::string(name);
-        const bool sim = name == sim_provider;
-        const bool push = name == coinbase_ws_provider;
-        if (sim) p.interval = milliseconds{250};
+        const provider_policy& policy = *find_provider(name);  // run() accepts known providers only
+        const bool sim = policy.kind == provider_kind::simulated;
+        const bool push = policy.kind == provider_kind::push;
+        p.interval = policy.interval;
         check_keys(t, path,
                    {"base_url", "interval", "timeout", "max_backoff", "max_body_bytes", "user_agent", "seed",
                     "closed_interval",
@@ -445,21 +445,17 @@ private:
         if (const auto* n = t.get("idle_timeout")) p.idle_timeout = get_duration(*n, join(path, "idle_timeout"), true);
         if (const auto* n = t.get("api_key_file")) {
             // The key itself never lives in the TOML: only where to read it.
-            const poll_feed* feed = find_poll_feed(name);
-            if (feed == nullptr || feed->key_header.empty())
+            if (policy.poll == nullptr || policy.poll->key_header.empty())
                 fail(join(path, "api_key_file"), "only used by providers that need an API key (finnhub)", n);
             p.api_key_file = get_string(*n, join(path, "api_key_file"));
             if (p.api_key_file.empty() || has_control_chars(p.api_key_file))
                 fail(join(path, "api_key_file"), "must be a file path", n);
         }
 
-        // open.er-api publishes one rate a day: an hourly poll is plenty (its default), and its keyless URL is known.
-        const bool openerapi = name == "openerapi";
-        if (openerapi) p.interval = milliseconds{3'600'000};
         if (const auto* n = t.get("base_url")) {
             p.base_url = parse_base_url(*n, join(path, "base_url"), push);
-        } else if (openerapi) {
-            p.base_url = "https://open.er-api.com";
+        } else if (!policy.base_url.empty()) {
+            p.base_url = std::string(policy.base_url);
         } else if (!sim) {
             fail(join(path, "base_url"),
                  push ? "required: the upstream's URL, e.g. \"wss://ws-feed.exchange.coinbase.com\""
@@ -488,7 +484,7 @@ private:
         }
         if (const auto* n = t.get("closed_interval"))
             p.closed_interval = get_duration(*n, join(path, "closed_interval"), true);
-        if (!sim && !push) p.min_spacing = default_min_spacing(name);
+        p.min_spacing = policy.min_spacing;
         if (const auto* n = t.get("min_spacing")) {
             p.min_spacing = get_duration(*n, join(path, "min_spacing"), false);
             if (p.min_spacing > std::chrono::hours(1))
@@ -939,16 +935,6 @@ result<config, config_error> load_config(const std::string& path) {
                                                        p.ca_file)};
     }
     return cfg;
-}
-
-milliseconds default_min_spacing(std::string_view provider) {
-    // From each provider's published limit, for all of its symbols together.
-    if (provider == "finnhub") return milliseconds{1'000};  // free plan: 60 calls a minute
-    if (provider == "kraken") return milliseconds{1'000};   // public endpoints: about 1 call a second
-    if (provider == "coinbase") return milliseconds{100};   // Exchange public REST: 10 requests a second per IP
-    if (provider == "binance") return milliseconds{20};     // 6000 weight a minute, ticker/24hr weighs 2
-    if (provider == "yahoo") return milliseconds{500};      // no published limit: at most 2 requests a second
-    return milliseconds{1'000};                             // others: one request a second
 }
 
 }  // namespace tickerd

@@ -20,6 +20,7 @@
 
 #include "tickerd/base_url.hpp"
 #include "tickerd/feeds/coinbase_ws.hpp"
+#include "tickerd/feeds/registry.hpp"
 
 namespace tickerd {
 
@@ -57,7 +58,7 @@ public:
           label_(provider.name + ":" + product_),
           symbols_(std::move(symbols)),
           ingest_(in),
-          source_{provider.name, label_, reference_kind::open_24h, &stats.provider(provider.name)},
+          source_{provider.name, label_, find_provider(provider.name)->reference, &stats.provider(provider.name)},
           log_(log),
           stats_(stats.provider(provider.name)),
           resolver_(strand_),
@@ -346,7 +347,7 @@ private:
     }
 
     std::string user_agent() const {
-        return provider_.user_agent.empty() ? std::string("tickerd/" TICKERD_VERSION) : provider_.user_agent;
+        return provider_.user_agent.empty() ? std::string(find_provider(provider_.name)->user_agent) : provider_.user_agent;
     }
 
     net::strand<net::any_io_executor> strand_;
