@@ -1,4 +1,6 @@
 // The provider table: polled feeds by name, and helpers shared by the adapters.
+#include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,32 +69,57 @@ feed_result<raw_quote> openerapi_parse(std::span<const http_reply> replies, std:
     return feeds::parse_openerapi_latest(replies[0], upstream_symbol);
 }
 
-constexpr poll_feed yahoo_feed{"yahoo", &yahoo_targets, &yahoo_parse, reference_kind::previous_close};
-constexpr poll_feed coinbase_feed{"coinbase", &coinbase_targets, &coinbase_parse, reference_kind::open_24h};
-constexpr poll_feed binance_feed{"binance", &binance_targets, &binance_parse, reference_kind::open_24h};
-constexpr poll_feed finnhub_feed{"finnhub", &finnhub_targets, &finnhub_parse, reference_kind::previous_close,
-                                  feeds::finnhub_token_header};
-constexpr poll_feed kraken_feed{"kraken", &kraken_targets, &kraken_parse, reference_kind::utc_day_open};
-// A daily FX rate: the reference is the daemon's own previous-UTC-day rate, a previous close.
-constexpr poll_feed openerapi_feed{"openerapi", &openerapi_targets, &openerapi_parse, reference_kind::previous_close,
-                                   {}, true};
+constexpr poll_feed yahoo_feed{"yahoo", &yahoo_targets, &yahoo_parse};
+constexpr poll_feed coinbase_feed{"coinbase", &coinbase_targets, &coinbase_parse};
+constexpr poll_feed binance_feed{"binance", &binance_targets, &binance_parse};
+constexpr poll_feed finnhub_feed{"finnhub", &finnhub_targets, &finnhub_parse, feeds::finnhub_token_header};
+constexpr poll_feed kraken_feed{"kraken", &kraken_targets, &kraken_parse};
+constexpr poll_feed openerapi_feed{"openerapi", &openerapi_targets, &openerapi_parse, {}, true};
+
+using std::chrono::milliseconds;
+using enum provider_kind;
+using enum reference_kind;
+
+constexpr std::string_view own_user_agent = "tickerd/" TICKERD_VERSION;
+// Yahoo rate-limits clients that do not look like a browser.
+constexpr std::string_view browser_user_agent =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+constexpr milliseconds default_interval{5'000};
+
+// min_spacing from each provider's published limit.
+constexpr provider_policy providers[] = {
+    // No published limit: at most 2 requests a second.
+    {"yahoo", polled, &yahoo_feed, previous_close, default_interval, milliseconds{500}, browser_user_agent},
+    // Exchange public REST: 10 requests a second per IP.
+    {"coinbase", polled, &coinbase_feed, open_24h, default_interval, milliseconds{100}, own_user_agent},
+    // 6000 weight a minute, ticker/24hr weighs 2.
+    {"binance", polled, &binance_feed, open_24h, default_interval, milliseconds{20}, own_user_agent},
+    // Public endpoints: about 1 call a second.
+    {"kraken", polled, &kraken_feed, utc_day_open, default_interval, milliseconds{1'000}, own_user_agent},
+    // Free plan: 60 calls a minute.
+    {"finnhub", polled, &finnhub_feed, previous_close, default_interval, milliseconds{1'000}, own_user_agent},
+    // A daily FX rate: the reference is the daemon's own previous-UTC-day rate, a previous close.
+    // One rate a day: an hourly poll is plenty, and its keyless URL is known.
+    {"openerapi", polled, &openerapi_feed, previous_close, milliseconds{3'600'000}, milliseconds{1'000},
+     own_user_agent, "https://open.er-api.com"},
+    {"coinbase_ws", push, nullptr, open_24h, default_interval, milliseconds{0}, own_user_agent},
+    {"sim", simulated, nullptr, std::nullopt, milliseconds{250}, milliseconds{0}, {}},
+};
 
 }  // namespace
 
-const poll_feed* find_poll_feed(std::string_view provider) {
-    if (provider == yahoo_feed.name) return &yahoo_feed;
-    if (provider == coinbase_feed.name) return &coinbase_feed;
-    if (provider == binance_feed.name) return &binance_feed;
-    if (provider == kraken_feed.name) return &kraken_feed;
-    if (provider == finnhub_feed.name) return &finnhub_feed;
-    if (provider == openerapi_feed.name) return &openerapi_feed;
+const provider_policy* find_provider(std::string_view provider) {
+    for (const auto& p : providers)
+        if (p.name == provider) return &p;
     return nullptr;
 }
 
-bool is_known_provider(std::string_view provider) {
-    return provider == "yahoo" || provider == "coinbase" || provider == "binance" || provider == "kraken" || provider == "finnhub" || provider == "openerapi" ||
-           provider == "coinbase_ws" || provider == "sim";
+const poll_feed* find_poll_feed(std::string_view provider) {
+    const provider_policy* p = find_provider(provider);
+    return p != nullptr ? p->poll : nullptr;
 }
+
+bool is_known_provider(std::string_view provider) { return find_provider(provider) != nullptr; }
 
 std::string url_encode(std::string_view s) {
     static constexpr char hex[] = "0123456789ABCDEF";

@@ -18,7 +18,4 @@ result<config, config_error> load_config(const std::string& path);
 // "250ms", "5s", "5m", "1h", "1m30s". nullopt on anything else.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
-// The default providers.NAME.min_spacing, from the provider's published rate limit.
-std::chrono::milliseconds default_min_spacing(std::string_view provider);
-
 }  // namespace tickerd

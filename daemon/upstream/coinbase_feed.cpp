@@ -18,8 +18,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "upstream/http_client.hpp"  // parse_base_url
+#include "tickerd/base_url.hpp"
 #include "tickerd/feeds/coinbase_ws.hpp"
+#include "tickerd/feeds/registry.hpp"
 #include "upstream/backoff.hpp"
 #include "upstream/tls_client.hpp"
 
@@ -38,13 +39,6 @@ namespace {
 
 // The first reconnect waits about this long; each further failure doubles it, up to max_backoff.
 constexpr milliseconds first_backoff{500};
-
-// "wss://host[:port][/path]" -> the same origin as parse_base_url reads "https://...".
-std::optional<base_url> parse_ws_url(std::string_view url) {
-    if (url.starts_with("wss://")) return parse_base_url("https://" + std::string(url.substr(6)));
-    if (url.starts_with("ws://")) return parse_base_url("http://" + std::string(url.substr(5)));
-    return std::nullopt;
-}
 
 time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_type::now()); }
 
@@ -66,15 +60,15 @@ public:
           label_(provider.name + ":" + product_),
           symbols_(std::move(symbols)),
           ingest_(in),
-          source_{provider.name, label_, reference_kind::open_24h, &stats.provider(provider.name)},
+          source_{provider.name, label_, find_provider(provider.name)->reference, &stats.provider(provider.name)},
           log_(log),
           stats_(stats.provider(provider.name)),
           resolver_(strand_),
           deadline_timer_(strand_),
           retry_timer_(strand_),
           rng_(std::random_device{}()) {
-        if (auto o = parse_ws_url(provider.base_url)) {
-            origin_ = std::move(*o);
+        if (auto o = parse_base_url(provider.base_url, url_family::websocket)) {
+            origin_ = std::move(o).value();
         } else {
             bad_url_ = true;  // the config loader accepts only ws:// and wss://
         }
@@ -345,7 +339,7 @@ private:
     }
 
     std::string user_agent() const {
-        return provider_.user_agent.empty() ? std::string("tickerd/" TICKERD_VERSION) : provider_.user_agent;
+        return provider_.user_agent.empty() ? std::string(find_provider(provider_.name)->user_agent) : provider_.user_agent;
     }
 
     net::strand<net::any_io_executor> strand_;

@@ -21,46 +21,6 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-std::optional<base_url> parse_base_url(std::string_view url) {
-    base_url out;
-    if (url.starts_with("https://")) {
-        out.tls = true;
-        url.remove_prefix(8);
-        out.port = "443";
-    } else if (url.starts_with("http://")) {
-        url.remove_prefix(7);
-        out.port = "80";
-    } else {
-        return std::nullopt;
-    }
-    const auto slash = url.find('/');
-    std::string_view authority = url.substr(0, slash);
-    std::string_view path = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
-    if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
-    if (authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos) return std::nullopt;
-        out.host = std::string(authority.substr(1, close - 1));
-        authority.remove_prefix(close + 1);
-        if (!authority.empty()) {
-            if (authority.front() != ':') return std::nullopt;
-            out.port = std::string(authority.substr(1));
-        }
-    } else {
-        const auto colon = authority.rfind(':');
-        out.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) out.port = std::string(authority.substr(colon + 1));
-    }
-    if (out.host.empty() || out.port.empty()) return std::nullopt;
-    unsigned port = 0;
-    const auto [p, ec] = std::from_chars(out.port.data(), out.port.data() + out.port.size(), port);
-    if (ec != std::errc{} || p != out.port.data() + out.port.size() || port == 0 || port > 65535) return std::nullopt;
-    if (path.find_first_of("?#") != std::string_view::npos) return std::nullopt;
-    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-    out.prefix = std::string(path);
-    return out;
-}
-
 class http_client::impl : public std::enable_shared_from_this<http_client::impl> {
 public:
     using tls_stream = beast::ssl_stream<beast::tcp_stream>;

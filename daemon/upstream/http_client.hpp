@@ -13,20 +13,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "tickerd/base_url.hpp"
+
 namespace boost::asio::ssl {
 class context;
 }
 
 namespace tickerd {
-
-struct base_url {
-    bool tls = false;
-    std::string host;
-    std::string port;    // "443", "80" or as written
-    std::string prefix;  // path prefix without a trailing '/'
-};
-// "https://host[:port][/prefix]"; nullopt when it is not that.
-std::optional<base_url> parse_base_url(std::string_view url);
 
 struct fetch_result {
     bool ok = false;          // a complete response arrived (any status)

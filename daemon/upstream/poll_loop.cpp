@@ -15,14 +15,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
-std::string default_user_agent(std::string_view provider) {
-    // Yahoo rate-limits clients that do not look like a browser.
-    if (provider == "yahoo") {
-        return "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
-               "Safari/537.36";
-    }
-    return "tickerd/" TICKERD_VERSION;
-}
+// The provider's policy; the config loader accepts known providers only.
+const provider_policy& policy_of(const provider_config& provider) { return *find_provider(provider.name); }
 
 // The provider's key header, sent with every request (and never part of a logged URL).
 std::vector<std::pair<std::string, std::string>> key_headers(const poll_feed& feed, std::string key) {
@@ -67,13 +61,13 @@ poll_loop::poll_loop(net::any_io_executor ex, net::ssl::context& tls, const poll
       upstream_symbol_(upstream_symbol),
       targets_(feed.targets(upstream_symbol)),
       symbols_(std::move(symbols)),
-      client_(strand_, tls, *parse_base_url(provider.base_url),
+      client_(strand_, tls, parse_base_url(provider.base_url, url_family::http).value(),
               http_client_options{provider.timeout, provider.max_body_bytes,
-                                  provider.user_agent.empty() ? default_user_agent(provider.name)
+                                  provider.user_agent.empty() ? std::string(policy_of(provider).user_agent)
                                                               : provider.user_agent,
                                   key_headers(feed, std::move(api_key))}),
       ingest_(in),
-      source_{provider.name, label_, feed.reference, &stats.provider(provider.name)},
+      source_{provider.name, label_, policy_of(provider).reference, &stats.provider(provider.name)},
       log_(log),
       stats_(stats.provider(provider.name)),
       day_references_(day_references),

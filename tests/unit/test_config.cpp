@@ -940,7 +940,8 @@ min_spacing = "250ms"
 ca_file = "/etc/ssl/corp-proxy.pem"
 )");
     CHECK(c.providers.at("finnhub").min_spacing == 1s);
-    CHECK(c.providers.at("yahoo").min_spacing == default_min_spacing("yahoo"));
+    REQUIRE(find_provider("yahoo") != nullptr);
+    CHECK(c.providers.at("yahoo").min_spacing == find_provider("yahoo")->min_spacing);
     CHECK(c.providers.at("coinbase").min_spacing == 100ms);
     CHECK(c.providers.at("kraken").min_spacing == 250ms);
     CHECK(c.providers.at("kraken").ca_file == "/etc/ssl/corp-proxy.pem");
