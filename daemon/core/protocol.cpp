@@ -100,10 +100,27 @@ std::string encode_quote(const symbol_config& sym, const quote& q) {
     return out;
 }
 
+std::vector<shared_text> update_pieces(std::uint64_t seq, const quote_list& quotes) {
+    static const shared_text comma = std::make_shared<const std::string>(",");
+    static const shared_text tail = std::make_shared<const std::string>("]}");
+    std::vector<shared_text> out;
+    out.reserve(quotes.size() * 2 + 1);
+    out.push_back(std::make_shared<const std::string>(fmt::format("{{\"type\":\"update\",\"seq\":{},\"quotes\":[", seq)));
+    for (const auto& p : quotes) {
+        if (out.size() > 1) out.push_back(comma);
+        out.push_back(p->json);
+    }
+    out.push_back(tail);
+    return out;
+}
+
 std::string encode_update(std::uint64_t seq, const quote_list& quotes) {
-    std::string out = fmt::format("{{\"type\":\"update\",\"seq\":{},", seq);
-    append_quotes(out, quotes);
-    out += '}';
+    const auto pieces = update_pieces(seq, quotes);
+    std::size_t n = 0;
+    for (const auto& p : pieces) n += p->size();
+    std::string out;
+    out.reserve(n);
+    for (const auto& p : pieces) out += *p;
     return out;
 }
 

@@ -2,23 +2,13 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
+#include "tickerd/protocol.hpp"
 
 namespace tickerd {
 
 namespace {
 
 std::size_t quote_bytes(const quote_change& c) { return c.quote && c.quote->json ? c.quote->json->size() : 0; }
-
-const shared_text& comma() {
-    static const shared_text s = std::make_shared<const std::string>(",");
-    return s;
-}
-
-const shared_text& update_tail() {
-    static const shared_text s = std::make_shared<const std::string>("]}");
-    return s;
-}
 
 }  // namespace
 
@@ -104,18 +94,14 @@ std::optional<outgoing> outbox::next(clock::time_point now) {
         m.id = c.seq;
         m.pieces.push_back(c.update_message);
     } else {
-        // {"type":"update","seq":N,"quotes":[q1,q2,...]} from the shared quote texts.
-        for (const auto& [i, c] : pending_) m.id = std::max(m.id, c.seq);
-        m.pieces.reserve(pending_.size() * 2 + 1);
-        m.pieces.push_back(std::make_shared<const std::string>(
-            fmt::format("{{\"type\":\"update\",\"seq\":{},\"quotes\":[", m.id)));
-        bool first = true;
+        // One update of every pending quote, from their shared texts.
+        quote_list quotes;
+        quotes.reserve(pending_.size());
         for (const auto& [i, c] : pending_) {
-            if (!first) m.pieces.push_back(comma());
-            first = false;
-            m.pieces.push_back(c.quote->json);
+            m.id = std::max(m.id, c.seq);
+            quotes.push_back(c.quote);
         }
-        m.pieces.push_back(update_tail());
+        m.pieces = update_pieces(m.id, quotes);
     }
     pending_.clear();
     pending_bytes_ = 0;

@@ -6,8 +6,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "serve/connection_limiter.hpp"
 #include "serve/server_state.hpp"
-#include "serve/ws_session.hpp"
+#include "serve/stream_request.hpp"
 
 namespace tickerd {
 

@@ -1,10 +1,6 @@
 #pragma once
 // Starts a WebSocket stream session on an accepted, upgraded connection.
 // Beast stays in ws_session.cpp; http_session hands over the socket and request.
-#include <cstdint>
-#include <memory>
-#include <vector>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
@@ -12,14 +8,9 @@
 
 #include "serve/connection_limiter.hpp"
 #include "serve/server_state.hpp"
+#include "serve/stream_request.hpp"
 
 namespace tickerd {
-
-struct stream_request {
-    std::vector<std::size_t> symbols;  // empty: all
-    std::uint64_t since = 0;
-    unsigned max_hz = 0;               // 0: no cap
-};
 
 // `slot` is the connection's place in the connection limits, held until it closes.
 void start_ws_session(boost::asio::ip::tcp::socket socket, boost::beast::http::request<boost::beast::http::string_body> req,

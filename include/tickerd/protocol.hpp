@@ -27,8 +27,14 @@ std::string encode_quote(const symbol_config& sym, const quote& q);
 std::string json_string(std::string_view s);
 
 using quote_list = std::vector<std::shared_ptr<const published_quote>>;
+using shared_text = std::shared_ptr<const std::string>;  // as in snapshot_store.hpp
 
-// {"type":"update","seq":N,"quotes":[…]}
+// {"type":"update","seq":N,"quotes":[…]}: the one encoder of the update message.
+// As pieces to write one after another: the quotes' own shared texts (never
+// copied) between shared punctuation, so a stream client's update of several
+// symbols re-encodes no quote.
+std::vector<shared_text> update_pieces(std::uint64_t seq, const quote_list& quotes);
+// The same message in one string (update_pieces joined).
 std::string encode_update(std::uint64_t seq, const quote_list& quotes);
 // {"type":"snapshot","seq":N[,"since":S],"quotes":[…]}; since = 0 leaves it out.
 std::string encode_stream_snapshot(std::uint64_t seq, std::uint64_t since, const quote_list& quotes);
