@@ -4,7 +4,8 @@ namespace tickerd {
 
 quote_gate::verdict quote_gate::accepted(std::size_t index, std::size_t rank, quote q, time_point now) {
     const auto failover = failover_.on_success(index, rank);
-    verdict v{failover.change};
+    verdict v;
+    v.switched = failover.change;
     if (!failover.publish) return v;
     const auto current = store_.get(index);
     std::optional<decimal> last;
