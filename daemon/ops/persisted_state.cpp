@@ -67,7 +67,7 @@ persisted_state::persisted_state(const config& cfg, snapshot_store& store, price
                      "across restarts");
         return;
     }
-    state_file f(dir);
+    state_file f(dir, !cfg.server.state_dir.empty());
     if (const std::string err = f.prepare(); !err.empty()) {
         spdlog::warn("state: {}: running without saved state", err);
         return;

@@ -61,10 +61,13 @@ fs::path resolve_state_dir(const std::string& configured) {
     return {};
 }
 
-state_file::state_file(fs::path dir) : dir_(std::move(dir)) {}
+state_file::state_file(fs::path dir, bool configured) : dir_(std::move(dir)), configured_(configured) {}
 
 std::string state_file::prepare() {
     std::error_code ec;
+    if (!configured_ && fs::is_symlink(dir_, ec)) {
+        return fmt::format("{} is a symlink: set server.state_dir to use a linked directory", dir_.string());
+    }
     if (!fs::is_directory(dir_, ec)) {
         if (dir_.has_parent_path()) fs::create_directories(dir_.parent_path(), ec);
         if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) return errno_text("cannot create", dir_);
@@ -85,6 +88,10 @@ std::optional<saved_state> state_file::load() {
         spdlog::info("state: no saved state in {}", dir_.string());
         return std::nullopt;
     }
+    if (const auto size = fs::file_size(p, ec); !ec && size > max_file_bytes) {
+        move_aside(fmt::format("{} bytes, more than the {} a state file may have", size, max_file_bytes));
+        return std::nullopt;
+    }
     std::ifstream in(p, std::ios::binary);
     if (!in) {
         spdlog::warn("state: cannot read {}: starting empty", p.string());
@@ -95,22 +102,29 @@ std::optional<saved_state> state_file::load() {
     const std::string text = ss.str();
     auto parsed = parse_state(text);
     if (parsed) return std::move(parsed).value();
+    move_aside(parsed.error());
+    return std::nullopt;
+}
+
+void state_file::move_aside(const std::string& why) {
+    const fs::path p = path();
     const fs::path aside = dir_ / fmt::format("{}.corrupt-{}", file_name, utc_stamp());
+    std::error_code ec;
     fs::rename(p, aside, ec);
     if (ec) {
-        spdlog::error("state: {} is unreadable ({}) and cannot be moved aside ({}); starting empty", p.string(),
-                      parsed.error(), ec.message());
+        spdlog::error("state: {} is unreadable ({}) and cannot be moved aside ({}); starting empty", p.string(), why,
+                      ec.message());
     } else {
-        spdlog::error("state: {} is unreadable ({}); moved to {}, starting empty", p.string(), parsed.error(),
-                      aside.string());
+        spdlog::error("state: {} is unreadable ({}); moved to {}, starting empty", p.string(), why, aside.string());
     }
-    return std::nullopt;
 }
 
 std::string state_file::save(std::string_view bytes) {
     const fs::path tmp = dir_ / fmt::format("{}.tmp", file_name);
     const fs::path target = path();
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // A fresh file, never one found there: a link planted as the temp file is not followed.
+    ::unlink(tmp.c_str());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return errno_text("cannot create", tmp);
     if (!write_all(fd, bytes) || ::fsync(fd) != 0) {
         std::string err = errno_text("cannot write", tmp);

@@ -37,7 +37,7 @@ bool is_malformed(beast::error_code ec) {
     using e = http::error;
     for (const e x : {e::header_limit, e::body_limit, e::bad_target, e::bad_method, e::bad_version, e::bad_field,
                       e::bad_value, e::bad_line_ending, e::bad_obs_fold, e::bad_content_length,
-                      e::bad_transfer_encoding, e::bad_chunk, e::bad_chunk_extension}) {
+                      e::bad_transfer_encoding, e::bad_chunk, e::bad_chunk_extension, e::multiple_content_length}) {
         if (ec == x) return true;
     }
     return false;
@@ -60,6 +60,26 @@ private:
         parser_->body_limit(max_request_body);
         // Also the bound on a silent or half-open connection, and on a slow request.
         stream_.expires_after(state_.cfg.limits.idle_timeout);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    }
+
+    // The framing is checked before any body is read (RFC 9112 §6, RFC 9110 §10.1.1).
+    void on_header(beast::error_code ec) {
+        if (ec) return on_read(ec);
+        const auto& h = parser_->get();
+        // No request of this API has a body to continue with: answer at once
+        // rather than leave the client waiting for a 100 that never comes.
+        if (h.count(http::field::expect) != 0) {
+            return send_error_and_close(http::status::expectation_failed, "Expect is not supported");
+        }
+        // Only a single "chunked" is understood; a request whose length cannot be
+        // known must not be read as one (the rest would be taken for a second request).
+        if (const auto te = h.count(http::field::transfer_encoding); te != 0) {
+            if (te > 1 || lower(h[http::field::transfer_encoding]) != "chunked") {
+                return send_error_and_close(http::status::bad_request, "unsupported transfer coding");
+            }
+        }
         http::async_read(stream_, buffer_, *parser_,
                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <system_error>
 
@@ -115,6 +117,34 @@ result<config, config_error> parse_config(std::string_view toml_text, std::strin
     }
 }
 
+namespace {
+
+// Every file under server.web_root is served to anyone: the root of the file
+// system, a system directory or a home directory there would publish what it
+// holds (as root: /etc/shadow). Symlinks are resolved first. Empty when fine.
+std::string check_web_root(const std::string& web_root) {
+    if (web_root.empty()) return {};
+    std::error_code ec;
+    const auto real = std::filesystem::weakly_canonical(web_root, ec);
+    if (ec) return {};  // cannot be resolved: served as a missing web root (warned at start)
+    std::vector<std::filesystem::path> forbidden{"/",     "/bin", "/boot", "/dev",  "/etc", "/home", "/lib",
+                                                 "/lib64", "/opt", "/proc", "/root", "/run", "/sbin", "/srv",
+                                                 "/sys",  "/tmp", "/usr",  "/var"};
+    if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+        forbidden.push_back(std::filesystem::weakly_canonical(home, ec));
+    }
+    for (const auto& dir : forbidden) {
+        if (real == dir) {
+            return fmt::format("\"{}\" is {}: every file in it would be served; point it at a folder that holds only "
+                               "the web client",
+                               web_root, real == "/" ? "the root of the file system" : "a system or home directory (" + real.string() + ")");
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 result<config, config_error> load_config(const std::string& path) {
     auto unreadable = [&](int err) {
         return config_error{path, "",
@@ -137,6 +167,8 @@ result<config, config_error> load_config(const std::string& path) {
     }
     auto cfg = parse_config(text, path);
     if (!cfg) return cfg;
+    if (auto error = check_web_root(cfg->server.web_root); !error.empty())
+        return config_error{path, "server.web_root", std::move(error)};
     // Extra CA files are read here (parse_config does no I/O); the TLS context loads them again at start.
     for (const auto& [name, p] : cfg->providers) {
         if (p.ca_file.empty()) continue;

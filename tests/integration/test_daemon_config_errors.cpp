@@ -2,7 +2,9 @@
 // and "FILE: KEY: MESSAGE" on stderr naming the offending key.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -33,7 +35,7 @@ max_age = "5m"
 };
 
 struct bad_case {
-    const char* name;
+    std::string name;
     std::string toml;
     std::string key;  // the dotted key path stderr must name; empty: only the file is checked
 };
@@ -90,6 +92,15 @@ start_price = "10.00"
         c.providers = "\n[providers.sim]\nseed = 42\ninterval = \"fast\"\n";
         cases.push_back({"a provider interval that does not parse", c.text(), "providers.sim.interval"});
     }
+    // A symlink to the root is resolved before the check.
+    static const std::string link = "/tmp/tickerd-web-root-link-" + std::to_string(::getpid());
+    std::filesystem::remove(link);
+    std::filesystem::create_directory_symlink("/", link);
+    for (const std::string root : {"/", "/etc", "/usr/", "/var/../etc", "/usr/share/..", link.c_str()}) {
+        config_parts c;
+        c.server += fmt::format("web_root = \"{}\"\n", root);
+        cases.push_back({"web_root = " + root, c.text(), "server.web_root"});
+    }
     cases.push_back({"TOML that does not parse", base.text() + "\n[[symbols]\nid = \n", ""});
     return cases;
 }
@@ -128,4 +139,5 @@ TEST_CASE("A bad config exits 2 before listening and names the file and key on s
             CHECK(err.find("listening on") == std::string::npos);
         }
     }
+    std::filesystem::remove("/tmp/tickerd-web-root-link-" + std::to_string(::getpid()));
 }

@@ -254,6 +254,15 @@ TEST_CASE("Malformed HTTP requests get 400 or 431 and the daemon stays healthy",
         {"GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n", "431"},
         {std::string("GET /\x01\x02 HTTP/1.1\r\n\r\n"), "400"},
         {"GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", ""},  // no key
+        // Framing (RFC 9112 §6): the length must be known, or the rest would be read as a second request.
+        {"GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef", "400"},
+        {"GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n"
+         "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", "400"},
+        {"GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "400"},
+        {"GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "0\r\n\r\n", "400"},
+        // No body to continue with: 417 at once, not silence until the idle timeout.
+        {"GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n", "417"},
     };
     for (const auto& p : probes) {
         INFO(p.request.substr(0, 60));
@@ -262,6 +271,8 @@ TEST_CASE("Malformed HTTP requests get 400 or 431 and the daemon stays healthy",
         s.send_all(p.request);
         const std::string reply = s.read_to_eof(5s);
         if (!p.status.empty()) CHECK(reply.substr(0, 12) == "HTTP/1.1 " + p.status);
+        // One answer, then the connection is closed: nothing after the bad request is served.
+        CHECK(reply.find("HTTP/1.1", 1) == std::string::npos);
         CHECK(healthy(d));
     }
     good.still_served();

@@ -130,3 +130,43 @@ TEST_CASE("state_file refuses a directory it cannot create", "[state]") {
     CHECK_FALSE(err.empty());
     CHECK(err.find("cannot create") != std::string::npos);
 }
+
+TEST_CASE("state_file refuses a symlinked directory it found itself, not one configured", "[state]") {
+    tmp_dir t;
+    fs::create_directory(t.path / "real");
+    fs::create_directory_symlink(t.path / "real", t.path / "link");
+    state_file found(t.path / "link");
+    const std::string err = found.prepare();
+    CHECK(err.find("is a symlink") != std::string::npos);
+    state_file configured(t.path / "link", true);
+    CHECK(configured.prepare().empty());
+}
+
+TEST_CASE("state_file does not follow a link planted as its temp file", "[state]") {
+    tmp_dir t;
+    state_file f(t.path);
+    REQUIRE(f.prepare().empty());
+    std::ofstream(t.path / "victim") << "keep me";
+    fs::create_symlink(t.path / "victim", t.path / "snapshot.json.tmp");
+    REQUIRE(f.save("{}").empty());
+    CHECK(read_all(t.path / "victim") == "keep me");
+    CHECK(read_all(f.path()) == "{}");
+}
+
+TEST_CASE("state_file moves aside a file larger than it may read", "[state]") {
+    tmp_dir t;
+    state_file f(t.path);
+    REQUIRE(f.prepare().empty());
+    {
+        std::ofstream out(f.path(), std::ios::binary);
+        out.seekp(static_cast<std::streamoff>(state_file::max_file_bytes));
+        out.put('}');  // one byte over, sparse
+    }
+    CHECK_FALSE(f.load());
+    CHECK_FALSE(fs::exists(f.path()));
+    int aside = 0;
+    for (const auto& e : fs::directory_iterator(t.path)) {
+        aside += e.path().filename().string().starts_with("snapshot.json.corrupt-") ? 1 : 0;
+    }
+    CHECK(aside == 1);
+}
