@@ -15,6 +15,9 @@ namespace beast = boost::beast;
 
 namespace {
 
+// At most what an event adds to a message: "event: heartbeat\nid: <20 digits>\ndata: " and "\n\n".
+constexpr std::size_t max_event_framing = 64;
+
 // The Server-Sent Events transport of a stream_session: the response head,
 // `event:`/`id:`/`data:` lines, and a socket that is only watched for its end.
 class sse_session final : public stream_session {
@@ -34,6 +37,8 @@ public:
             "HTTP/1.{} 200 OK\r\nServer: tickerd/{}\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
             "Cache-Control: no-cache\r\nConnection: keep-alive\r\nX-Accel-Buffering: no\r\n{}\r\nretry: 2000\n\n",
             version == 10 ? 0 : 1, TICKERD_VERSION, cors)));
+        // The same slow-client gate as WebSocket: never far ahead of what the client has taken.
+        gate_backlog(stream_.socket().native_handle(), max_event_framing);
         open_stream();
         watch_for_close();
     }
@@ -59,7 +64,10 @@ private:
     }
 
     void write_failed(const boost::system::error_code& ec) override {
-        if (ec == beast::error::timeout) spdlog::info("event stream client read nothing: dropping it");
+        if (ec == beast::error::timeout) {
+            // One message bigger than the free send buffer, and the client took none of it.
+            return too_slow(fmt::format("a write unfinished for {} ms", state().cfg.limits.slow_client_timeout.count()));
+        }
         close(true);
     }
 

@@ -45,7 +45,7 @@ struct limits_config {
     unsigned messages_per_second = 10;              // WebSocket messages from one client; excess: error, then 1008
     std::size_t max_queued_bytes = 1 << 20;         // bytes queued for one stream client; beyond: close 1013
     milliseconds slow_client_timeout{10'000};       // over the unread-bytes limit this long: close 1013; one write stuck this long: reset
-    std::size_t send_buffer_bytes = 0;              // SO_SNDBUF of client sockets; 0: the kernel's autotuning
+    std::size_t send_buffer_bytes = 64 * 1024;      // SO_SNDBUF of client sockets; 0: the kernel's autotuning
 };
 
 struct history_config {

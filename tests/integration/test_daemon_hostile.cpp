@@ -376,3 +376,48 @@ TEST_CASE("A client that stops reading for less than slow_client_timeout catches
     CHECK_FALSE(closed);
     CHECK(d.log_text().find("too slow") == std::string::npos);
 }
+
+namespace {
+
+// The daemon's tickerd_slow_client_disconnects_total for one transport.
+std::uint64_t slow_disconnects(const daemon_process& d, std::string_view transport) {
+    const std::string text = http_get(d.port(), "/metrics").body;
+    const std::string name = fmt::format("\ntickerd_slow_client_disconnects_total{{transport=\"{}\"}} ", transport);
+    const auto at = text.find(name);
+    if (at == std::string::npos) throw std::runtime_error("no " + name.substr(1) + "in /metrics");
+    return std::stoull(text.substr(at + name.size()));
+}
+
+}  // namespace
+
+TEST_CASE("SSE clients that read nothing are closed after slow_client_timeout and counted", "[integration]") {
+    std::string cfg = hostile_config();
+    cfg.replace(cfg.find("[limits]\n"), 9, "[limits]\nslow_client_timeout = \"2s\"\nmax_connections_per_ip = 200\n");
+    cfg.replace(cfg.find("interval = \"100ms\""), 18, "interval = \"20ms\"");  // a fast feed
+    daemon_process d(cfg);
+    bystander good(d.port());
+    constexpr int n = 100;
+    std::vector<raw_socket> mute(n);
+    for (auto& s : mute) {
+        s.connect(d.port(), 4096);
+        s.send_all("GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    const auto started = std::chrono::steady_clock::now();
+    // Never read: each is written no more than a quarter of its send buffer ahead,
+    // then closed once slow_client_timeout (2 s) has passed with nothing taken.
+    CHECK(eventually(
+        [&] {
+            while (good.ws.try_read(1ms)) {}  // the bystander keeps reading meanwhile
+            return slow_disconnects(d, "sse") >= n;
+        },
+        30s, 200ms));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    INFO("all " << n << " closed after " << took.count() << " ms");
+    // 2 s, plus the time to fill each buffer up to the gate (about 40 KB at some 15 KB/s); slack for sanitizers.
+    CHECK(took < 15s);
+    CHECK(slow_disconnects(d, "sse") == n);
+    CHECK(slow_disconnects(d, "websocket") == 0);  // the bystander reads
+    for (auto& s : mute) CHECK(s.peer_gone());
+    good.still_served();
+    CHECK(healthy(d));
+}
