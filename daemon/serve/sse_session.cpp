@@ -15,9 +15,6 @@ namespace beast = boost::beast;
 
 namespace {
 
-// At most what an event adds to a message: "event: heartbeat\nid: <20 digits>\ndata: " and "\n\n".
-constexpr std::size_t max_event_framing = 64;
-
 // The Server-Sent Events transport of a stream_session: the response head,
 // `event:`/`id:`/`data:` lines, and a socket that is only watched for its end.
 class sse_session final : public stream_session {
@@ -38,7 +35,7 @@ public:
             "Cache-Control: no-cache\r\nConnection: keep-alive\r\nX-Accel-Buffering: no\r\n{}\r\nretry: 2000\n\n",
             version == 10 ? 0 : 1, TICKERD_VERSION, cors)));
         // The same slow-client gate as WebSocket: never far ahead of what the client has taken.
-        gate_backlog(stream_.socket().native_handle(), max_event_framing);
+        gate_backlog(stream_.socket().native_handle());
         open_stream();
         watch_for_close();
     }
@@ -59,7 +56,7 @@ private:
         // A write unfinished within slow_client_timeout: the client reads nothing; drop it.
         stream_.expires_after(state().cfg.limits.slow_client_timeout);
         net::async_write(stream_, buffers_, [self = shared(this)](beast::error_code ec, std::size_t) {
-            self->written(ec, self->buffers_bytes_);
+            self->written(ec, self->buffers_bytes_, self->buffers_bytes_);
         });
     }
 

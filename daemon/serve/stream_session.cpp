@@ -1,12 +1,9 @@
 #include "serve/stream_session.hpp"
 
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-
 #include <boost/asio/post.hpp>
 
 #include "serve/http_api.hpp"
+#include "serve/send_queue_probe.hpp"
 #include "serve/stream_layout.hpp"
 #include "tickerd/protocol.hpp"
 
@@ -20,25 +17,12 @@ using clock = std::chrono::steady_clock;
 
 shared_text text_of(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
-// While backlogged: how often the kernel's queue is looked at again.
+// While held back: how often the kernel's queue is looked at again.
 constexpr clock::duration backlog_poll = std::chrono::milliseconds(100);
 
-// A quarter of the socket's send buffer may wait unacknowledged in the
-// kernel; the rest stays free for a close frame (see backlogged()). 0: unknown.
-std::size_t backlog_limit(int fd) {
-    int sndbuf = 0;
-    socklen_t len = sizeof sndbuf;
-    if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) != 0 || sndbuf <= 0) return 0;
-    return static_cast<std::size_t>(sndbuf) / 4;
-}
-
-// Bytes written to the socket that the client has not acknowledged yet
-// (unsent or in flight). 0 when the kernel cannot tell.
-std::size_t kernel_unacked(int fd) {
-    int n = 0;
-    if (::ioctl(fd, SIOCOUTQ, &n) != 0 || n < 0) return 0;
-    return static_cast<std::size_t>(n);
-}
+// At most a quarter of the socket's send buffer is ever ahead of the client;
+// the rest stays free for a close frame (see held_back()). 0: unknown.
+std::size_t byte_limit(int fd) { return send_buffer_size(fd) / 4; }
 
 }  // namespace
 
@@ -52,7 +36,8 @@ stream_session::stream_session(const net::any_io_executor& strand, stream_transp
       wake_(strand),
       subscription_(state.store.layout()->active, what.symbols),
       outbox_({state.cfg.limits.max_queued_bytes, state.cfg.server.max_queued_messages}),
-      since_(what.since) {
+      since_(what.since),
+      gate_({state.cfg.limits.max_lag, state.cfg.limits.slow_client_timeout, 0}) {
     outbox_.set_max_hz(what.max_hz);
 }
 
@@ -148,9 +133,11 @@ void stream_session::too_slow() { too_slow(std::to_string(outbox_.queued_bytes()
 
 void stream_session::pump() {
     if (writing_ || closing_) return;
+    if (outbox_.empty() && !control_pending()) return;
     const auto now = clock::now();
+    // Pings pass the same gate as messages: a client that reads nothing gets nothing more.
+    if (held_back(now)) return;
     if (write_control(now)) return;
-    if (outbox_.empty() || backlogged(now)) return;
     if (write_queued(now)) return;
     if (const auto due = outbox_.due()) wake_at(*due);
 }
@@ -166,15 +153,15 @@ void stream_session::begin_write(outgoing msg, clock::time_point now) {
     current_ = std::move(msg);
     writing_ = true;
     write_started_ = now;
-    unacked_bound_ += current_.size() + frame_bytes_;
     write_message(current_);
 }
 
-void stream_session::written(const boost::system::error_code& ec, std::size_t bytes) {
+void stream_session::written(const boost::system::error_code& ec, std::size_t bytes, std::size_t wire_bytes) {
     writing_ = false;
     if (ec) return write_failed(ec);
     state_.stats.sent(transport_, bytes, current_.event.empty() ? 0 : 1);
     last_send_ = clock::now();
+    gate_.wrote(wire_bytes, last_send_);
     current_ = {};
     after_write();
 }
@@ -183,40 +170,35 @@ void stream_session::written(const boost::system::error_code& ec, std::size_t by
 void stream_session::control_started(clock::time_point now) {
     writing_ = true;
     write_started_ = now;
-    unacked_bound_ += frame_bytes_;
 }
 
-void stream_session::control_written(const boost::system::error_code& ec) {
+void stream_session::control_written(const boost::system::error_code& ec, std::size_t wire_bytes) {
     writing_ = false;
     if (ec) return write_failed(ec);
+    gate_.wrote(wire_bytes, clock::now());
     after_write();
 }
 
-void stream_session::gate_backlog(int fd, std::size_t frame_bytes) {
+void stream_session::wrote_by_itself(std::size_t wire_bytes) { gate_.wrote(wire_bytes, clock::now()); }
+
+void stream_session::gate_backlog(int fd) {
     gate_fd_ = fd;
-    frame_bytes_ = frame_bytes;
-    backlog_limit_ = backlog_limit(fd);
+    gate_.set_byte_limit(byte_limit(fd));
 }
 
-// A client that reads too little is never written more than backlog_limit_
-// bytes ahead: beyond that, nothing more goes to the kernel (the outbox
-// conflates meanwhile) until the client has taken it. A client still
-// backlogged after slow_client_timeout is closed as too slow; the transport's
-// close message (a WebSocket close frame) still fits the send buffer, behind the
-// data already there, so the client reads it whenever it reads again.
-bool stream_session::backlogged(clock::time_point now) {
-    if (gate_fd_ < 0 || backlog_limit_ == 0 || unacked_bound_ < backlog_limit_) return false;
-    unacked_bound_ = kernel_unacked(gate_fd_);  // only now: the bound was reached
-    backlog_limit_ = backlog_limit(gate_fd_);   // the kernel's autotuning may have grown the buffer
-    if (unacked_bound_ < backlog_limit_) {
-        backlogged_since_.reset();
-        return false;
-    }
-    if (!backlogged_since_) backlogged_since_ = now;
-    const auto timeout = state_.cfg.limits.slow_client_timeout;
-    if (now - *backlogged_since_ >= timeout) {
-        too_slow(std::to_string(unacked_bound_) + " bytes unread for " + std::to_string(timeout.count()) + " ms");
-        return true;
+// The slow-client gate (lag_gate): nothing more goes to the kernel while the
+// client would not take it within max_lag (the outbox conflates meanwhile);
+// a client that stays behind for slow_client_timeout is closed as too slow.
+// The transport's close message (a WebSocket close frame) still fits the send
+// buffer, behind the data already there, so the client reads it whenever it
+// reads again. The kernel is asked only once the gate's cheap bound is reached.
+bool stream_session::held_back(clock::time_point now) {
+    if (gate_fd_ < 0 || !gate_.must_look()) return false;
+    gate_.set_byte_limit(byte_limit(gate_fd_));  // the kernel's autotuning may have grown the buffer
+    switch (gate_.look(probe_send_queue(gate_fd_), now)) {
+        case lag_gate::verdict::write: return false;
+        case lag_gate::verdict::too_slow: too_slow(gate_.why()); return true;
+        case lag_gate::verdict::hold: break;
     }
     wake_at(now + backlog_poll);
     return true;

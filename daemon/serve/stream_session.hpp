@@ -12,6 +12,11 @@
 // Threads: the hub calls deliver(), go_away() and layout_changed() from any
 // thread; each posts onto the connection's strand. Everything else, in the core
 // and in the transport, runs on that strand only. No Beast here.
+//
+// The slow-client policy (lag_gate) is the same for both transports: a client
+// is written to only while it would take the newest message within
+// limits.max_lag at the rate it is measured to read; the outbox conflates
+// meanwhile; a client further behind than that for slow_client_timeout is closed.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,6 +31,7 @@
 
 #include "serve/connection_limiter.hpp"
 #include "serve/hub.hpp"
+#include "serve/lag_gate.hpp"
 #include "serve/outbox.hpp"
 #include "serve/server_state.hpp"
 #include "serve/stream_request.hpp"
@@ -62,6 +68,8 @@ protected:
     // pump() asks first, with no write in flight: a write of the transport's own
     // (a ping) may start now; true if one did (see control_started()).
     virtual bool write_control(clock::time_point) { return false; }
+    // A write of the transport's own is due (pump() lets it through the slow-client gate).
+    virtual bool control_pending() const { return false; }
     // A write (message or control) has ended well.
     virtual void after_write() { pump(); }
 
@@ -81,19 +89,21 @@ protected:
     void pump();
     // Starts writing the next queued message if it is due (a draining close). False: none.
     bool write_queued(clock::time_point now);
-    // The completion of write_message(): `bytes` are counted as sent.
-    void written(const boost::system::error_code& ec, std::size_t bytes);
-    // A control write (a ping) has started / has ended.
+    // The completion of write_message(): `bytes` are counted as sent; `wire_bytes`
+    // (with the transport's framing) went to the socket.
+    void written(const boost::system::error_code& ec, std::size_t bytes, std::size_t wire_bytes);
+    // A control write (a ping) has started / has ended (`wire_bytes` on the socket).
     void control_started(clock::time_point now);
-    void control_written(const boost::system::error_code& ec);
+    void control_written(const boost::system::error_code& ec, std::size_t wire_bytes);
+    // Bytes the transport's library wrote by itself (a pong): counted by the gate.
+    void wrote_by_itself(std::size_t wire_bytes);
     // Closing: stops heartbeats and wake-ups; unless `keep_queue`, drops what is
     // queued (counted as dropped updates). False when already closing.
     bool start_closing(bool keep_queue);
     // The connection is gone: the queue is dropped, the connection slot and the hub membership given back.
     void closed();
-    // The slow-client gate on socket `fd` (see backlogged()); `frame_bytes`: at
-    // most what the transport adds to a message on the wire.
-    void gate_backlog(int fd, std::size_t frame_bytes);
+    // The slow-client gate on socket `fd` (see held_back()).
+    void gate_backlog(int fd);
 
     bool closing() const { return closing_; }
     bool writing() const { return writing_; }
@@ -113,7 +123,7 @@ private:
     void sync_layout(bool announce);
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since);
     void begin_write(outgoing msg, clock::time_point now);
-    bool backlogged(clock::time_point now);
+    bool held_back(clock::time_point now);
     void wake_at(clock::time_point at);
     void arm_heartbeat();
 
@@ -130,12 +140,9 @@ private:
     std::uint64_t since_ = 0;
     clock::time_point last_send_ = clock::now();
     clock::time_point write_started_{};
-    // The slow-client gate: off while gate_fd_ < 0 or backlog_limit_ is 0.
+    // The slow-client gate: off while gate_fd_ < 0.
     int gate_fd_ = -1;
-    std::size_t frame_bytes_ = 0;
-    std::optional<clock::time_point> backlogged_since_;
-    std::size_t backlog_limit_ = 0;  // bytes
-    std::size_t unacked_bound_ = 0;  // the kernel's unacknowledged bytes are at most this
+    lag_gate gate_;
     std::uint64_t wake_gen_ = 0;
     bool wake_armed_ = false;
     bool writing_ = false;

@@ -1,5 +1,7 @@
 #include "serve/ws_session.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
@@ -24,8 +26,8 @@ clock::duration tick_period(std::chrono::milliseconds slow_client_timeout, std::
     return std::max<clock::duration>(std::min(slow_client_timeout, ping_interval) / 4, std::chrono::milliseconds(50));
 }
 
-// A WebSocket frame header from the server: at most 10 bytes (no mask); rounded up.
-constexpr std::size_t max_frame_header = 16;
+// The header of an unmasked frame (from the server) with `payload` bytes: RFC 6455 section 5.2.
+std::size_t frame_header_bytes(std::size_t payload) { return payload < 126 ? 2 : payload < 65536 ? 4 : 10; }
 
 // The WebSocket transport of a stream_session: frames, pings, client messages
 // and close codes. A slow reader is closed with 1013 (the core's backlog gate).
@@ -46,7 +48,9 @@ public:
         opt.idle_timeout = websocket::stream_base::none();
         opt.keep_alive_pings = false;
         ws_.set_option(opt);
-        ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_heard_ = clock::now(); });
+        ws_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+            on_control(kind, payload.size());
+        });
         ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
             res.set(http::field::server, "tickerd/" TICKERD_VERSION);
         }));
@@ -59,7 +63,7 @@ public:
 private:
     void on_accept(beast::error_code ec) {
         if (ec) return;  // not a WebSocket client after all; nothing to report
-        gate_backlog(fd(), max_frame_header);
+        gate_backlog(fd());
         last_heard_ = clock::now();
         open_stream();
         do_read();
@@ -72,17 +76,42 @@ private:
         buffers_.clear();
         for (const auto& p : msg.pieces) buffers_.emplace_back(p->data(), p->size());
         ws_.async_write(buffers_, [self = shared(this)](beast::error_code ec, std::size_t) {
-            self->written(ec, self->current().size());
+            const auto n = self->current().size();
+            self->written(ec, n, n + frame_header_bytes(n));
         });
     }
+
+    bool control_pending() const override { return ping_due_; }
 
     bool write_control(clock::time_point now) override {
         if (!ping_due_) return false;
         ping_due_ = false;
         pinged_at_ = now;
         control_started(now);
-        ws_.async_ping({}, [self = shared(this)](beast::error_code ec) { self->control_written(ec); });
+        ws_.async_ping({}, [self = shared(this)](beast::error_code ec) { self->control_written(ec, frame_header_bytes(0)); });
         return true;
+    }
+
+    // A control frame from the client. Beast answers a ping with a pong of the
+    // same payload by itself: that pong is counted by the slow-client gate, and
+    // pings count against messages_per_second like messages (a client that
+    // floods pings and reads nothing cannot grow what the server sends it).
+    void on_control(websocket::frame_type kind, std::size_t payload) {
+        const auto now = clock::now();
+        last_heard_ = now;
+        if (closing()) return;
+        if (kind == websocket::frame_type::close) {
+            if (ws_.reason().code >= 5000) refuse_close_code();
+            return;
+        }
+        if (kind != websocket::frame_type::ping) return;
+        wrote_by_itself(payload + frame_header_bytes(payload));
+        if (rate_.on_message(now) == message_rate::verdict::close) {
+            // Not from inside Beast's read: the close starts once this handler has returned.
+            net::post(ws_.get_executor(), [self = shared(this)] {
+                self->close(websocket::close_code::policy_error, "too many messages");
+            });
+        }
     }
 
     void after_write() override {
@@ -157,6 +186,21 @@ private:
             pump();
         }
         return true;
+    }
+
+    // Close codes from 5000 up are invalid (RFC 6455 section 7.4.2), but Beast
+    // accepts them and would echo one back. The answer is 1002: its close frame
+    // is written here directly (only with no write in flight, so that no frame
+    // is cut; otherwise the connection is just ended), then the sending side is
+    // shut, so that Beast's echo fails and the read ends.
+    void refuse_close_code() {
+        auto& sock = beast::get_lowest_layer(ws_).socket();
+        if (!writing()) {
+            static constexpr unsigned char frame[] = {0x88, 0x02, 0x03, 0xEA};  // close, 2 bytes: 1002
+            [[maybe_unused]] const auto n = ::send(sock.native_handle(), frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+        beast::error_code ignored;
+        sock.shutdown(net::socket_base::shutdown_send, ignored);
     }
 
     // A write in flight finishes first (on_tick still guards it). Queued

@@ -74,6 +74,7 @@ toml::table limits_table(const limits_config& l) {
     t.insert("idle_timeout", format_duration(l.idle_timeout));
     t.insert("messages_per_second", static_cast<std::int64_t>(l.messages_per_second));
     t.insert("max_queued_bytes", static_cast<std::int64_t>(l.max_queued_bytes));
+    t.insert("max_lag", format_duration(l.max_lag));
     t.insert("slow_client_timeout", format_duration(l.slow_client_timeout));
     t.insert("send_buffer_bytes", static_cast<std::int64_t>(l.send_buffer_bytes));
     return t;

@@ -36,6 +36,7 @@ reload_plan plan_reload(const config& running, config loaded) {
     if (la.idle_timeout != lb.idle_timeout) keys.emplace_back("limits.idle_timeout");
     if (la.messages_per_second != lb.messages_per_second) keys.emplace_back("limits.messages_per_second");
     if (la.max_queued_bytes != lb.max_queued_bytes) keys.emplace_back("limits.max_queued_bytes");
+    if (la.max_lag != lb.max_lag) keys.emplace_back("limits.max_lag");
     if (la.slow_client_timeout != lb.slow_client_timeout) keys.emplace_back("limits.slow_client_timeout");
     if (la.send_buffer_bytes != lb.send_buffer_bytes) keys.emplace_back("limits.send_buffer_bytes");
     // The price history's buckets are laid out at start.

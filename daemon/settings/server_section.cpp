@@ -141,7 +141,7 @@ limits_config read_limits(const toml::table& t) {
     check_keys(t, "limits",
                {"max_connections", "max_connections_per_ip", "max_header_bytes", "max_message_bytes",
                 "handshake_timeout", "idle_timeout", "messages_per_second", "max_queued_bytes",
-                "slow_client_timeout", "send_buffer_bytes"});
+                "max_lag", "slow_client_timeout", "send_buffer_bytes"});
     constexpr std::int64_t big = 1'000'000'000;
     auto count = [&](const char* name, std::int64_t min, std::int64_t max, auto& out) {
         if (const auto* n = t.get(name))
@@ -158,6 +158,7 @@ limits_config read_limits(const toml::table& t) {
     duration("idle_timeout", l.idle_timeout);
     count("messages_per_second", 0, 100'000, l.messages_per_second);
     count("max_queued_bytes", 4096, std::int64_t{1} << 32, l.max_queued_bytes);
+    duration("max_lag", l.max_lag);
     duration("slow_client_timeout", l.slow_client_timeout);
     count("send_buffer_bytes", 0, 64 << 20, l.send_buffer_bytes);
     return l;

@@ -44,7 +44,8 @@ struct limits_config {
     milliseconds idle_timeout{30'000};              // HTTP: time allowed for the next request to arrive
     unsigned messages_per_second = 10;              // WebSocket messages from one client; excess: error, then 1008
     std::size_t max_queued_bytes = 1 << 20;         // bytes queued for one stream client; beyond: close 1013
-    milliseconds slow_client_timeout{10'000};       // over the unread-bytes limit this long: close 1013; one write stuck this long: reset
+    milliseconds max_lag{2'000};                    // a stream client is written to only while it would take the newest message within this
+    milliseconds slow_client_timeout{10'000};       // further behind than max_lag this long: close 1013; one write stuck this long: reset
     std::size_t send_buffer_bytes = 64 * 1024;      // SO_SNDBUF of client sockets; 0: the kernel's autotuning
 };
 
