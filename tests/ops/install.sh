@@ -11,7 +11,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 DESTDIR=$root cmake --install "$build" >/dev/null
 for f in "$bindir/tickerd" "$sysconfdir/tickerd/tickerd.toml" "$datadir/tickerd/web/index.html" \
-         "$unitdir/tickerd.service" "$unitdir/tickerd.socket"; do
+         "$unitdir/tickerd.service" "$unitdir/tickerd.socket" \
+         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md"; do
   [ -f "$root$f" ] || fail "$f not installed (installed: $(cd "$root" && find . -type f | sort | tr '\n' ' '))"
 done
 [ -x "$root$bindir/tickerd" ] || fail "$bindir/tickerd is not executable"

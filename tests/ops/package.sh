@@ -17,10 +17,14 @@ deb=$(ls "$out"/tickerd_*.deb)
 echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 contents=$(dpkg-deb -c "$deb")
 for f in "$bindir/tickerd" "$sysconfdir/tickerd/tickerd.toml" "$datadir/tickerd/web/index.html" \
-         "$unitdir/tickerd.service" "$unitdir/tickerd.socket"; do
+         "$unitdir/tickerd.service" "$unitdir/tickerd.socket" \
+         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md"; do
   grep -q " \.$f\$" <<<"$contents" || { echo "$contents"; fail "$f not in the package"; }
 done
 [ "$(dpkg-deb -f "$deb" Package)" = tickerd ] || fail "package name"
+maintainer=$(dpkg-deb -f "$deb" Maintainer)
+grep -qE '^[^<>]+ <[^@<>]+@[^@<>]+\.[a-z]+>$' <<<"$maintainer" && ! grep -q localhost <<<"$maintainer" \
+  || fail "Maintainer is not a real name and address: $maintainer"
 depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libsystemd0 libssl3 libspdlog tzdata; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
