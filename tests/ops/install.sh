@@ -12,7 +12,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 DESTDIR=$root cmake --install "$build" >/dev/null
 for f in "$bindir/tickerd" "$sysconfdir/tickerd/tickerd.toml" "$datadir/tickerd/web/index.html" \
          "$unitdir/tickerd.service" "$unitdir/tickerd.socket" \
-         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md"; do
+         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md" \
+         "$datadir/tickerd/prometheus/tickerd.rules.yml" "$datadir/tickerd/grafana/tickerd.json" \
+         "$datadir/bash-completion/completions/tickerd" \
+         $([ "${TICKERD_MAN_PAGES:-0}" = 1 ] && echo "$datadir/man/man8/tickerd.8.gz $datadir/man/man5/tickerd.toml.5.gz"); do
   [ -f "$root$f" ] || fail "$f not installed (installed: $(cd "$root" && find . -type f | sort | tr '\n' ' '))"
 done
 [ -x "$root$bindir/tickerd" ] || fail "$bindir/tickerd is not executable"
