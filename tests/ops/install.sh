@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 DESTDIR=$root cmake --install "$build" >/dev/null
 for f in "$bindir/tickerd" "$sysconfdir/tickerd/tickerd.toml" "$datadir/tickerd/web/index.html" \
          "$unitdir/tickerd.service" "$unitdir/tickerd.socket" \
-         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md" \
+         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md" "$datadir/doc/tickerd/changelog.gz" \
          "$datadir/tickerd/prometheus/tickerd.rules.yml" "$datadir/tickerd/grafana/tickerd.json" \
          "$datadir/tickerd/calendars.toml" \
          "$datadir/bash-completion/completions/tickerd" \

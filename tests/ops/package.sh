@@ -18,7 +18,7 @@ echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 contents=$(dpkg-deb -c "$deb")
 for f in "$bindir/tickerd" "$sysconfdir/tickerd/tickerd.toml" "$datadir/tickerd/web/index.html" \
          "$unitdir/tickerd.service" "$unitdir/tickerd.socket" \
-         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md" \
+         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md" "$datadir/doc/tickerd/changelog.gz" \
          "$datadir/tickerd/prometheus/tickerd.rules.yml" "$datadir/tickerd/grafana/tickerd.json" \
          "$datadir/tickerd/calendars.toml" \
          "$datadir/bash-completion/completions/tickerd" \
@@ -38,6 +38,11 @@ grep -qx "$sysconfdir/tickerd/tickerd.toml" "$out/control/conffiles" || fail "th
 grep -q 'if \[ "$1" = "configure" \] && \[ -d /run/systemd/system \]' "$out/control/postinst" \
   || fail "postinst does not guard systemctl on a running systemd"
 sh -n "$out/control/postinst" && sh -n "$out/control/prerm" && sh -n "$out/control/postrm"
+# Debian's package checker, when installed (scripts/setup --test installs it): no errors.
+if command -v lintian >/dev/null; then
+  lintian --fail-on error --suppress-tags maintainer-script-calls-systemctl "$deb" 2>&1 | grep -v "root privileges" || true
+  lintian --fail-on error "$deb" >/dev/null 2>&1 || fail "lintian reports errors"
+fi
 # The packaged binary runs (stripped, against the system libraries).
 dpkg-deb -x "$deb" "$out/root"
 "$out/root$bindir/tickerd" --version
