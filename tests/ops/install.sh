@@ -22,6 +22,9 @@ done
 [ -x "$root$bindir/tickerd" ] || fail "$bindir/tickerd is not executable"
 grep -qx "ExecStart=$bindir/tickerd --config $sysconfdir/tickerd/tickerd.toml" "$root$unitdir/tickerd.service" \
   || fail "ExecStart does not name the installed binary and config"
+# Without --config the installed binary reads the installed config.
+"$root$bindir/tickerd" --help | grep -q "=$sysconfdir/tickerd/tickerd.toml\$" \
+  || fail "the default --config is not $sysconfdir/tickerd/tickerd.toml"
 # Checked where it was installed: its calendars path moved under the DESTDIR too.
 sed "s|^calendars = \"|calendars = \"$root|" "$root$sysconfdir/tickerd/tickerd.toml" >"$root/check.toml"
 out=$("$root$bindir/tickerd" --check-config --config "$root/check.toml" 2>&1) \
