@@ -113,7 +113,7 @@ TEST_CASE("an unknown config key is named with the nearest known one", "[integra
     CHECK(r.err.find("providers.sim.intervall: unknown key (line 5); did you mean \"interval\"?") != std::string::npos);
 }
 
-TEST_CASE("--version and -V print the version, build type and library versions", "[integration][cli]") {
+TEST_CASE("Version: -V and --version print the version, build type and library versions", "[integration][cli]") {
     scratch_dir dir;
     for (const char* opt : {"--version", "-V"}) {
         const auto r = run_in(dir.path(), {opt});
