@@ -59,6 +59,19 @@ exported read_exposition(const std::string& text) {
 
 }  // namespace
 
+TEST_CASE("The Grafana dashboard is JSON with a query in every panel", "[integration][alerting]") {
+    const json_doc dash(source_file("packaging/grafana/tickerd.json"));  // throws on invalid JSON
+    CHECK(dash.str("/uid") == "tickerd");
+    const std::size_t panels = dash.size("/panels");
+    CHECK(panels >= 10);
+    for (std::size_t i = 0; i < panels; ++i) {
+        const std::string at = "/panels/" + std::to_string(i);
+        INFO(dash.str(at + "/title"));
+        CHECK(dash.size(at + "/targets") >= 1);
+        CHECK_FALSE(dash.str(at + "/targets/0/expr").empty());
+    }
+}
+
 TEST_CASE("Every metric and label the alert rules and the dashboard use is exported", "[integration][metrics][alerting]") {
     fake_upstream up;
     const auto now = unix_now();
