@@ -67,9 +67,16 @@ bad_tick_config read_bad_tick(const toml::table& t, std::string_view toml_text) 
 }
 
 // The whole document: every section in order, the providers and markets before the symbols that use them.
-config read_document(const toml::table& root, std::string_view toml_text) {
+config read_document(const toml::table& root, std::string_view toml_text, const calendars_file* calendars) {
     config c;
-    check_keys(root, "", {"log_level", "server", "limits", "history", "bad_tick", "symbols", "providers", "markets"});
+    check_keys(root, "",
+               {"log_level", "calendars", "server", "limits", "history", "bad_tick", "symbols", "providers", "markets"});
+    market_map shipped;
+    if (const auto* n = root.get("calendars")) {
+        const std::string path = get_string(*n, "calendars");
+        if (path.empty() || has_control_chars(path)) fail("calendars", "must be a file path", n);
+        if (calendars != nullptr) shipped = read_calendars_file(calendars->path, calendars->text);
+    }
     if (const auto* n = root.get("log_level")) c.log_level = read_log_level(*n);
     if (const auto* n = root.get("server")) c.server = read_server(as_table(*n, "server"));
     if (const auto* n = root.get("limits")) c.limits = read_limits(as_table(*n, "limits"));
@@ -82,8 +89,8 @@ config read_document(const toml::table& root, std::string_view toml_text) {
             c.providers.emplace(std::string(name.str()), read_provider(name.str(), as_table(node, key), key));
         }
     }
-    market_map markets;
-    if (const auto* n = root.get("markets")) markets = read_markets(as_table(*n, "markets"));
+    market_map markets = shipped;
+    if (const auto* n = root.get("markets")) markets = read_markets(as_table(*n, "markets"), shipped);
     const auto* syms = root.get("symbols");
     if (syms == nullptr) fail("symbols", "at least one [[symbols]] entry is required");
     const auto* arr = syms->as_array();
@@ -98,7 +105,8 @@ config read_document(const toml::table& root, std::string_view toml_text) {
 
 }  // namespace
 
-result<config, config_error> parse_config(std::string_view toml_text, std::string_view file) {
+result<config, config_error> parse_config(std::string_view toml_text, std::string_view file,
+                                          const calendars_file* calendars) {
     toml::table root;
     try {
         root = toml::parse(toml_text, std::string(file));
@@ -109,7 +117,7 @@ result<config, config_error> parse_config(std::string_view toml_text, std::strin
         return config_error{std::string(file), "", "invalid TOML: " + message};
     }
     try {
-        config c = read_document(root, toml_text);
+        config c = read_document(root, toml_text, calendars);
         c.file = std::string(file);
         return c;
     } catch (const invalid& e) {
@@ -143,12 +151,14 @@ std::string check_web_root(const std::string& web_root) {
     return {};
 }
 
-}  // namespace
+struct file_problem {
+    std::string message;
+};
 
-result<config, config_error> load_config(const std::string& path) {
-    auto unreadable = [&](int err) {
-        return config_error{path, "",
-                            fmt::format("cannot read the config file: {}", std::generic_category().message(err))};
+// The whole file, at most max_config_bytes; else why not.
+result<std::string, file_problem> read_text_file(const std::string& path) {
+    auto unreadable = [](int err) {
+        return file_problem{fmt::format("cannot read the file: {}", std::generic_category().message(err))};
     };
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!f) return unreadable(errno);
@@ -159,13 +169,47 @@ result<config, config_error> load_config(const std::string& path) {
         const std::size_t n = std::fread(buf, 1, sizeof buf, f.get());
         text.append(buf, n);
         if (text.size() > max_config_bytes)
-            return config_error{path, "", fmt::format("the config file is larger than {} bytes", max_config_bytes)};
+            return file_problem{fmt::format("the file is larger than {} bytes", max_config_bytes)};
         if (n < sizeof buf) {
             if (std::ferror(f.get())) return unreadable(errno != 0 ? errno : EIO);
             break;
         }
     }
-    auto cfg = parse_config(text, path);
+    return text;
+}
+
+// The calendars file the config names, if any (parse_config checks the key itself).
+result<std::optional<calendars_file>, config_error> read_calendars(const std::string& config_path,
+                                                                   std::string_view config_text) {
+    std::optional<std::string> named;
+    try {
+        named = toml::parse(config_text, config_path)["calendars"].value<std::string>();
+    } catch (const toml::parse_error&) {
+        return std::optional<calendars_file>{};  // parse_config reports it
+    }
+    if (!named || named->empty()) return std::optional<calendars_file>{};
+    std::filesystem::path file(*named);
+    if (file.is_relative()) file = std::filesystem::path(config_path).parent_path() / file;
+    auto text = read_text_file(file.string());
+    if (!text)
+        return config_error{config_path, "calendars", fmt::format("\"{}\": {}", file.string(), text.error().message)};
+    return std::optional<calendars_file>{calendars_file{file.string(), std::move(*text)}};
+}
+
+}  // namespace
+
+result<config, config_error> load_config(const std::string& path) {
+    auto text = read_text_file(path);
+    if (!text) {
+        std::string message = text.error().message;
+        if (message.starts_with("cannot read the file")) message.replace(0, 20, "cannot read the config file");
+        if (message.starts_with("the file is")) message.replace(0, 8, "the config file");
+        return config_error{path, "", std::move(message)};
+    }
+    auto calendars = read_calendars(path, *text);
+    if (!calendars) return calendars.error();
+    char buf[8192];
+    auto cfg = parse_config(*text, path, *calendars ? &**calendars : nullptr);
     if (!cfg) return cfg;
     if (auto error = check_web_root(cfg->server.web_root); !error.empty())
         return config_error{path, "server.web_root", std::move(error)};

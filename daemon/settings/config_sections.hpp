@@ -23,8 +23,13 @@ limits_config read_limits(const toml::table& t);
 // providers_section.cpp: one [providers.NAME] table, NAME a known provider; `path` is "providers.NAME".
 provider_config read_provider(std::string_view name, const toml::table& t, const std::string& path);
 
-// markets_section.cpp: the [markets] table.
-market_map read_markets(const toml::table& t);
+// markets_section.cpp: the [markets] table. A NAME in `base` (the shipped
+// calendars) starts from that calendar, else from the built-in of that name.
+market_map read_markets(const toml::table& t, const market_map& base = {});
+
+// calendars_section.cpp: the [markets] of the shipped calendars file (TOML
+// text); an error there is reported under the config's key "calendars".
+market_map read_calendars_file(std::string_view path, std::string_view text);
 
 // symbols_section.cpp: one [[symbols]] entry, after those already in `c` (its providers read).
 // `toml_text` is the whole document (for start_price).

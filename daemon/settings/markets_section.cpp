@@ -110,7 +110,9 @@ void read_half_days(const toml::node& n, const std::string& key, market_calendar
 }
 
 // The built-in calendar of that name, else a new one (Monday to Friday) that must give timezone and regular.
-market_calendar starting_calendar(const std::string& name, const toml::table& t, const std::string& path) {
+market_calendar starting_calendar(const std::string& name, const toml::table& t, const std::string& path,
+                                  const market_map& base) {
+    if (const auto found = base.find(name); found != base.end()) return *found->second;
     if (const auto* builtin = find_builtin_calendar(name)) return *builtin;
     market_calendar m;
     m.name = name;
@@ -124,9 +126,10 @@ market_calendar starting_calendar(const std::string& name, const toml::table& t,
     return m;
 }
 
-market_calendar read_market(const std::string& name, const toml::table& t, const std::string& path) {
+market_calendar read_market(const std::string& name, const toml::table& t, const std::string& path,
+                            const market_map& base) {
     check_keys(t, path, {"timezone", "regular", "pre", "post", "weekdays", "holidays", "half_days", "half_day_close"});
-    market_calendar m = starting_calendar(name, t, path);
+    market_calendar m = starting_calendar(name, t, path, base);
     if (const auto* n = t.get("timezone")) {
         const std::string key = join(path, "timezone");
         m.timezone = get_string(*n, key);
@@ -162,10 +165,11 @@ market_calendar read_market(const std::string& name, const toml::table& t, const
 
 }  // namespace
 
-// [markets.NAME] tables: a built-in name starts from the built-in calendar and
-// replaces the keys given; a new name needs timezone and regular.
-market_map read_markets(const toml::table& t) {
-    market_map markets;
+// [markets.NAME] tables: a name in `base` (shipped) or a built-in name starts
+// from that calendar and replaces the keys given; a new name needs timezone and
+// regular. The result holds `base` too.
+market_map read_markets(const toml::table& t, const market_map& base) {
+    market_map markets = base;
     for (const auto& [name_key, node] : t) {
         const std::string name(name_key.str());
         const std::string path = join("markets", name);
@@ -177,7 +181,7 @@ market_map read_markets(const toml::table& t) {
         if (!name_ok)
             fail(path, "a market name is 1 to 32 letters, digits, _ or -", &node);
         if (name == "always") fail(path, "\"always\" is built in and cannot be changed", &node);
-        markets[name] = std::make_shared<const market_calendar>(read_market(name, as_table(node, path), path));
+        markets[name] = std::make_shared<const market_calendar>(read_market(name, as_table(node, path), path, base));
     }
     return markets;
 }

@@ -71,20 +71,12 @@ void read_provider_url(const provider_policy& policy, const toml::table& t, cons
 }
 
 // interval (the provider's default unless given), timeout, max_backoff.
-void read_provider_timing(const provider_policy& policy, const toml::table& t, const std::string& path,
-                          provider_config& p) {
+void read_provider_timing(const toml::table& t, const std::string& path, provider_config& p) {
     if (const auto* n = t.get("interval")) p.interval = get_duration(*n, join(path, "interval"), true);
     if (const auto* n = t.get("timeout")) p.timeout = get_duration(*n, join(path, "timeout"), true);
-    if (const auto* n = t.get("max_backoff")) {
-        p.max_backoff = get_duration(*n, join(path, "max_backoff"), true);
-        if (p.max_backoff < p.interval && policy.kind != provider_kind::push)  // a push source has no interval
-            fail(join(path, "max_backoff"),
-                 fmt::format("must be at least the interval ({} ms), got {} ms", p.interval.count(),
-                             p.max_backoff.count()),
-                 n);
-    } else {
-        p.max_backoff = std::max(p.max_backoff, p.interval);
-    }
+    // The cap of the retry wait after failures, whatever the interval: a long
+    // interval (openerapi's 1h) must not keep a recovered upstream's quotes stale for that long.
+    if (const auto* n = t.get("max_backoff")) p.max_backoff = get_duration(*n, join(path, "max_backoff"), true);
 }
 
 // A file path key: not empty, no control characters.
@@ -110,7 +102,7 @@ provider_config read_provider(std::string_view name, const toml::table& t, const
         p.api_key_file = read_path(*n, join(path, "api_key_file"), "must be a file path");
     }
     read_provider_url(policy, t, path, p);
-    read_provider_timing(policy, t, path, p);
+    read_provider_timing(t, path, p);
     if (const auto* n = t.get("max_body_bytes"))
         p.max_body_bytes = static_cast<std::size_t>(
             get_int(*n, join(path, "max_body_bytes"), 1, std::numeric_limits<std::int64_t>::max()));

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "settings/config_loader.hpp"
+#include "settings/nearest_key.hpp"
 
 namespace tickerd {
 namespace toml_reader {
@@ -103,7 +104,9 @@ void check_keys(const toml::table& t, std::string_view path, std::initializer_li
     if (first != nullptr) {
         std::string line;
         if (first->source().begin.line != 0) line = fmt::format(" (line {})", first->source().begin.line);
-        throw invalid{join(path, first->str()), "unknown key" + line};
+        std::string hint;
+        if (const auto near = nearest_key(first->str(), allowed)) hint = fmt::format("; did you mean \"{}\"?", *near);
+        throw invalid{join(path, first->str()), "unknown key" + line + hint};
     }
 }
 

@@ -37,7 +37,7 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-// The first reconnect waits about this long; each further failure doubles it, up to max_backoff.
+// The first reconnect waits about this long; each further failure adds half, up to max_backoff.
 constexpr milliseconds first_backoff{500};
 
 time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_type::now()); }
@@ -308,7 +308,7 @@ private:
     }
 
     milliseconds backoff() {
-        return backoff_delay(first_backoff, failures_ > 0 ? failures_ - 1 : 0u, provider_.max_backoff, rng_);
+        return backoff_delay(first_backoff, failures_, provider_.max_backoff, rng_);
     }
 
     // --- stream helpers ---------------------------------------------------------

@@ -67,7 +67,7 @@ struct provider_config {
     std::string base_url;                           // scheme://host[:port][/prefix]
     milliseconds interval{5'000};
     milliseconds timeout{4'000};                    // one whole request: connect, TLS, write, read
-    milliseconds max_backoff{300'000};
+    milliseconds max_backoff{60'000};               // longest wait between retries after failures
     std::size_t max_body_bytes = 1 << 20;
     std::string user_agent;                          // empty: the provider's default
     std::uint64_t seed = 1;                          // sim only

@@ -17,10 +17,18 @@ deb=$(ls "$out"/tickerd_*.deb)
 echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 contents=$(dpkg-deb -c "$deb")
 for f in "$bindir/tickerd" "$sysconfdir/tickerd/tickerd.toml" "$datadir/tickerd/web/index.html" \
-         "$unitdir/tickerd.service" "$unitdir/tickerd.socket"; do
+         "$unitdir/tickerd.service" "$unitdir/tickerd.socket" \
+         "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md" "$datadir/doc/tickerd/changelog.gz" \
+         "$datadir/tickerd/prometheus/tickerd.rules.yml" "$datadir/tickerd/grafana/tickerd.json" \
+         "$datadir/tickerd/calendars.toml" \
+         "$datadir/bash-completion/completions/tickerd" \
+         $([ "${TICKERD_MAN_PAGES:-0}" = 1 ] && echo "$datadir/man/man8/tickerd.8.gz $datadir/man/man5/tickerd.toml.5.gz"); do
   grep -q " \.$f\$" <<<"$contents" || { echo "$contents"; fail "$f not in the package"; }
 done
 [ "$(dpkg-deb -f "$deb" Package)" = tickerd ] || fail "package name"
+maintainer=$(dpkg-deb -f "$deb" Maintainer)
+grep -qE '^[^<>]+ <[^@<>]+@[^@<>]+\.[a-z]+>$' <<<"$maintainer" && ! grep -q localhost <<<"$maintainer" \
+  || fail "Maintainer is not a real name and address: $maintainer"
 depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libsystemd0 libssl3 libspdlog tzdata; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
@@ -30,6 +38,11 @@ grep -qx "$sysconfdir/tickerd/tickerd.toml" "$out/control/conffiles" || fail "th
 grep -q 'if \[ "$1" = "configure" \] && \[ -d /run/systemd/system \]' "$out/control/postinst" \
   || fail "postinst does not guard systemctl on a running systemd"
 sh -n "$out/control/postinst" && sh -n "$out/control/prerm" && sh -n "$out/control/postrm"
+# Debian's package checker, when installed (scripts/setup --test installs it): no errors, no warnings.
+if command -v lintian >/dev/null; then
+  report=$(lintian --fail-on error,warning "$deb" 2>&1) || { echo "$report"; fail "lintian reports errors or warnings"; }
+  echo "lintian: no errors or warnings"
+fi
 # The packaged binary runs (stripped, against the system libraries).
 dpkg-deb -x "$deb" "$out/root"
 "$out/root$bindir/tickerd" --version

@@ -214,13 +214,31 @@ start_price = 3
     CHECK(s.seed == 7);
 }
 
-TEST_CASE("max_backoff follows a long interval when not given", "[config]") {
+TEST_CASE("max_backoff is 60s by default, also under a long interval, and may be below it", "[config]") {
     const auto c = expect_ok(nvda + R"(
 [providers.yahoo]
 base_url = "https://example.com"
 interval = "10m"
 )");
-    CHECK(c.providers.at("yahoo").max_backoff == 10min);
+    CHECK(c.providers.at("yahoo").max_backoff == 60s);
+    const auto openerapi = expect_ok(R"(
+[[symbols]]
+id = "USD/VND"
+class = "fx"
+currency = "VND"
+sources = ["openerapi:USD/VND"]
+
+[providers.openerapi]
+)");
+    CHECK(openerapi.providers.at("openerapi").interval == 1h);
+    CHECK(openerapi.providers.at("openerapi").max_backoff == 60s);
+    const auto shorter = expect_ok(nvda + R"(
+[providers.yahoo]
+base_url = "https://example.com"
+interval = "10s"
+max_backoff = "5s"
+)");
+    CHECK(shorter.providers.at("yahoo").max_backoff == 5s);
 }
 
 TEST_CASE("listen accepts IPv4 and bracketed IPv6 with ports 0..65535", "[config]") {
@@ -443,8 +461,7 @@ interval = "5x"
     expect_error("[providers.yahoo]\nbase_url = \"https://example.com\"\ntimeout = \"0s\"\n" + nvda,
                  "providers.yahoo.timeout");
     expect_error("[providers.sim]\ninterval = \"5\"\n" + nvda, "providers.sim.interval");
-    expect_error("[providers.yahoo]\nbase_url = \"https://example.com\"\ninterval = \"10s\"\nmax_backoff = \"5s\"\n" +
-                     nvda,
+    expect_error("[providers.yahoo]\nbase_url = \"https://example.com\"\nmax_backoff = \"0s\"\n" + nvda,
                  "providers.yahoo.max_backoff");
 }
 
