@@ -136,9 +136,16 @@ feed_result<raw_quote> parse_yahoo_chart(const http_reply& reply, time_point now
             return fail(kind::bad_price, status, "meta.regularMarketPrice not positive: " + clean_text(f.text, 40));
         q.price = *price;
     }
-    // Reference: previous regular close; chartPreviousClose equals it with range=1d.
+    // Reference: the previous regular close. chartPreviousClose is the close
+    // before the first bar of the range, which is the previous close only when
+    // the reply itself says its range is one day (a 5d range gives the close of
+    // six sessions ago): otherwise no reference, so no change, rather than a wrong one.
     q.reference = optional_positive(read_scalar(meta, "previousClose"), price_json::number);
-    if (!q.reference) q.reference = optional_positive(read_scalar(meta, "chartPreviousClose"), price_json::number);
+    if (!q.reference) {
+        const scalar_field range = read_scalar(meta, "range");
+        if (range.k == scalar_field::kind::string && range.text == "1d")
+            q.reference = optional_positive(read_scalar(meta, "chartPreviousClose"), price_json::number);
+    }
 
     const auto market_time = to_seconds(read_scalar(meta, "regularMarketTime"));
     std::optional<std::int64_t> as_of_s;

@@ -60,6 +60,14 @@ snapshot_store::reconfigure_result snapshot_store::reconfigure(const std::vector
         if (const auto kept = index_of_locked(sym.id)) {
             slot = *kept;
             lay->slots[slot] = std::make_shared<const symbol_config>(sym);
+        } else if (const auto old = std::find_if(lay->slots.begin(), lay->slots.end(),
+                                                 [&](const auto& s) { return s->id == sym.id; });
+                   old != lay->slots.end()) {
+            // Removed by an earlier reload and back now: its old slot again (emptied
+            // when it was removed), so that slots stay as many as the ids ever configured.
+            slot = static_cast<std::size_t>(old - lay->slots.begin());
+            lay->slots[slot] = std::make_shared<const symbol_config>(sym);
+            out.added.push_back(sym.id);
         } else {
             lay->slots.push_back(std::make_shared<const symbol_config>(sym));
             lay->active.push_back(false);

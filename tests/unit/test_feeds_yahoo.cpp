@@ -239,6 +239,21 @@ TEST_CASE("yahoo reference falls back to chartPreviousClose", "[yahoo]") {
     const auto zero_prev = replace_once(other_chart_prev, "\"previousClose\":1266.32", "\"previousClose\":0");
     CHECK(*parse(200, zero_prev)->reference == dec("1250.5"));
 
+    // chartPreviousClose is the previous close only over a one-day range, as the reply declares it:
+    // over five days it is the close before the whole window, so no reference rather than a wrong one.
+    for (const char* range : {"5d", "1mo", "ytd"}) {
+        const auto longer = replace_once(no_prev, "\"range\":\"1d\"", std::string("\"range\":\"") + range + "\"");
+        r = parse(200, longer);
+        REQUIRE(r.ok());
+        CHECK_FALSE(r->reference.has_value());
+        CHECK(r->price == dec("1284.3"));
+    }
+    // A reply that does not say its range proves nothing either.
+    CHECK_FALSE(parse(200, replace_once(no_prev, "\"range\":\"1d\",", ""))->reference.has_value());
+    // previousClose needs no range: it is the previous close whatever the window.
+    CHECK(*parse(200, replace_once(other_chart_prev, "\"range\":\"1d\"", "\"range\":\"5d\""))->reference ==
+          dec("1266.32"));
+
     const auto neither = replace_once(no_prev, "\"chartPreviousClose\":1250.5,", "");
     r = parse(200, neither);
     REQUIRE(r.ok());

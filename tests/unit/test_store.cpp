@@ -184,13 +184,25 @@ TEST_CASE("reconfigure keeps the slots and quotes of kept symbols, drops removed
     CHECK(c->layout == 1);
     CHECK(c->seq == 104);
 
-    // A symbol removed and added again gets a fresh slot; slots are never reused.
+    // A symbol removed and added again gets its old slot back, emptied when it was removed.
     const auto again = store.reconfigure(two_symbols());
     CHECK(again.added == std::vector<std::string>{"NVDA"});
     CHECK(again.removed == std::vector<std::string>{"ETH"});
-    CHECK(store.index_of("NVDA") == std::size_t{3});
-    CHECK(again.layout->order == std::vector<std::size_t>{3, 1});
+    CHECK(store.index_of("NVDA") == std::size_t{0});
+    CHECK(store.get(0) == nullptr);  // no quote of before its removal
+    CHECK(again.layout->order == std::vector<std::size_t>{0, 1});
     CHECK(again.layout->version == 2);
+    CHECK(again.layout->slots.size() == 3);
+
+    // Reloads that remove and add the same symbols again and again use no more slots
+    // (RSS grew by 1.3 MB over 600 such reloads when each add took a new slot).
+    for (int i = 0; i < 100; ++i) {
+        store.reconfigure({btc, eth});
+        store.reconfigure(two_symbols());
+    }
+    CHECK(store.layout()->slots.size() == 3);
+    CHECK(store.index_of("ETH") == std::nullopt);
+    CHECK(store.index_of("NVDA") == std::size_t{0});
 }
 
 TEST_CASE("expire skips removed symbols and uses each symbol's current max_age", "[store][reload]") {
