@@ -891,7 +891,7 @@ describe('live daemon (config/demo.toml)', () => {
       s.ws.send(JSON.stringify({ op: 'subscribe', symbols: ['TSM'] }));
       const none = await s.inbox.until((m) => m.data?.type === 'snapshot', 'the empty subscribe snapshot');
       assert.deepEqual(none.data.quotes.map((q) => q.symbol), [],
-        'a subscribe that adds no symbol is answered with an empty snapshot (README: "for the newly added ones")');
+        'a subscribe that adds no symbol is answered with an empty snapshot (docs/protocol.md: "for the newly added ones")');
       assertStreamMessages(s);
       assert.equal(s.close, null, 'the connection stayed open');
     } finally {

@@ -1,6 +1,6 @@
 // Recovery after an outage: the real tickerd polls a fake Yahoo every second
 // with the default max_backoff; the upstream fails for 12 s, then heals. The
-// fresh price must be served within 10 s of healing (README, Operations:
+// fresh price must be served within 10 s of healing (docs/operations.md,
 // "Recovery"), and the first good poll resets the back-off.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
