@@ -50,7 +50,6 @@ void lag_gate::wrote(std::size_t bytes, clock::time_point now) {
     if (bytes == 0) return;
     written_ += bytes;
     pending_bound_ += bytes;
-    last_write_ = now;
     unacked_writes_.push_back({written_, now});
 }
 
@@ -64,10 +63,7 @@ lag_gate::verdict lag_gate::look(const send_queue_state& kernel, clock::time_poi
     // is taken to read at its measured rate, never holding more than its
     // largest window, nor less than its window shows.
     if (kernel.window_known) {
-        if (kernel.peer_window != peer_window_ || window_seen_at_ == clock::time_point{}) {
-            peer_window_ = kernel.peer_window;
-            window_seen_at_ = now;
-        }
+        peer_window_ = kernel.peer_window;
         peer_window_max_ = std::max(peer_window_max_, kernel.peer_window);
     }
     // A slight shrink may never be taken back: only a window down to half or less counts.

@@ -69,8 +69,7 @@ private:
     std::size_t pending_bound_ = 0;    // unacknowledged + held unread by the client: at most this
     std::size_t peer_unread_ = 0;      // the client's received, unread bytes (estimated from its window)
     std::size_t peer_window_max_ = 0;  // the largest receive window the client advertised
-    std::size_t peer_window_ = 0;      // the window it advertised last, and when that was first seen
-    clock::time_point window_seen_at_{};
+    std::size_t peer_window_ = 0;      // the window it advertised last
     double read_to_ = 0;               // where the client's reading is taken to be (bytes)
     clock::time_point looked_at_{};
     std::size_t probe_allowance_;      // the allowance before the rate is known (slow start)
@@ -80,7 +79,6 @@ private:
     std::uint64_t measured_read_ = 0;  // where its reading had got to at the last look
     clock::time_point measured_at_{};
     bool was_busy_ = false;
-    clock::time_point last_write_{};
     clock::time_point doubled_at_{};
     std::optional<clock::time_point> behind_since_;
     std::string why_;
