@@ -114,14 +114,7 @@ std::optional<json_doc> next_reply(raw_socket& s, std::chrono::milliseconds time
     return std::nullopt;
 }
 
-// The daemon's tickerd_updates_coalesced_total.
-std::uint64_t coalesced(const daemon_process& d) {
-    const std::string text = http_get(d.port(), "/metrics").body;
-    const std::string name = "\ntickerd_updates_coalesced_total ";
-    const auto at = text.find(name);
-    if (at == std::string::npos) throw std::runtime_error("no tickerd_updates_coalesced_total in /metrics");
-    return std::stoull(text.substr(at + name.size()));
-}
+std::uint64_t coalesced(const daemon_process& d) { return metric_counter(d.port(), "tickerd_updates_coalesced_total"); }
 
 // Waits until `n` more quote changes have been replaced unsent (a client that reads nothing, only
 // one here, gets no more writes: its changes are conflated).
@@ -385,13 +378,8 @@ TEST_CASE("A client that stops reading for less than slow_client_timeout catches
 
 namespace {
 
-// The daemon's tickerd_slow_client_disconnects_total for one transport.
 std::uint64_t slow_disconnects(const daemon_process& d, std::string_view transport) {
-    const std::string text = http_get(d.port(), "/metrics").body;
-    const std::string name = fmt::format("\ntickerd_slow_client_disconnects_total{{transport=\"{}\"}} ", transport);
-    const auto at = text.find(name);
-    if (at == std::string::npos) throw std::runtime_error("no " + name.substr(1) + "in /metrics");
-    return std::stoull(text.substr(at + name.size()));
+    return metric_counter(d.port(), fmt::format("tickerd_slow_client_disconnects_total{{transport=\"{}\"}}", transport));
 }
 
 }  // namespace

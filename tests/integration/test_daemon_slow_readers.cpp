@@ -121,11 +121,7 @@ reader_result read_slowly(raw_socket& s, std::size_t rate, std::chrono::seconds 
 }
 
 std::uint64_t slow_disconnects(const daemon_process& d, std::string_view transport) {
-    const std::string text = http_get(d.port(), "/metrics").body;
-    const std::string name = fmt::format("\ntickerd_slow_client_disconnects_total{{transport=\"{}\"}} ", transport);
-    const auto at = text.find(name);
-    if (at == std::string::npos) throw std::runtime_error("no " + name.substr(1) + "in /metrics");
-    return std::stoull(text.substr(at + name.size()));
+    return metric_counter(d.port(), fmt::format("tickerd_slow_client_disconnects_total{{transport=\"{}\"}}", transport));
 }
 
 }  // namespace

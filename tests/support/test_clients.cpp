@@ -89,6 +89,14 @@ net::awaitable<void> do_get(beast::tcp_stream& stream, std::uint16_t port, std::
 
 }  // namespace
 
+std::uint64_t metric_counter(std::uint16_t port, std::string_view series) {
+    const std::string text = http_get(port, "/metrics").body;
+    const std::string line_start = "\n" + std::string(series) + " ";
+    const auto at = text.find(line_start);
+    if (at == std::string::npos) throw std::runtime_error("no " + std::string(series) + " in /metrics");
+    return std::stoull(text.substr(at + line_start.size()));
+}
+
 http_result http_get(std::uint16_t port, std::string_view target, const header_list& extra_headers,
                      milliseconds timeout) {
     net::io_context ioc;

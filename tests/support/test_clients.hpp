@@ -36,6 +36,10 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 http_result http_get(std::uint16_t port, std::string_view target, const header_list& extra_headers = {},
                      milliseconds timeout = 5s);
 
+// The value of one counter sample in the daemon's /metrics, named as exposed
+// (`tickerd_x_total` or `tickerd_x_total{label="v"}`). Throws if it is not there.
+std::uint64_t metric_counter(std::uint16_t port, std::string_view series);
+
 // --- WebSocket --------------------------------------------------------------
 
 class ws_client {
