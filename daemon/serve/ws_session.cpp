@@ -115,6 +115,7 @@ private:
     }
 
     void after_write() override {
+        if (refusing_) return send_refusal();
         if (pending_close_) return finish_close();
         pump();
     }
@@ -190,15 +191,24 @@ private:
 
     // Close codes from 5000 up are invalid (RFC 6455 section 7.4.2), but Beast
     // accepts them and would echo one back. The answer is 1002: its close frame
-    // is written here directly (only with no write in flight, so that no frame
-    // is cut; otherwise the connection is just ended), then the sending side is
-    // shut, so that Beast's echo fails and the read ends.
+    // is written here directly, then the sending side is shut, so that Beast's
+    // echo fails and the read ends. With a write in flight, the 1002 waits for
+    // it (no frame is cut): the write's handler runs before Beast's read, which
+    // is waiting for the same write, resumes to send its echo.
     void refuse_close_code() {
-        auto& sock = beast::get_lowest_layer(ws_).socket();
-        if (!writing()) {
-            static constexpr unsigned char frame[] = {0x88, 0x02, 0x03, 0xEA};  // close, 2 bytes: 1002
-            [[maybe_unused]] const auto n = ::send(sock.native_handle(), frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
+        start_closing(false);
+        if (writing()) {
+            refusing_ = true;
+            return;
         }
+        send_refusal();
+    }
+
+    void send_refusal() {
+        refusing_ = false;
+        auto& sock = beast::get_lowest_layer(ws_).socket();
+        static constexpr unsigned char frame[] = {0x88, 0x02, 0x03, 0xEA};  // close, 2 bytes: 1002
+        [[maybe_unused]] const auto n = ::send(sock.native_handle(), frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
         beast::error_code ignored;
         sock.shutdown(net::socket_base::shutdown_send, ignored);
     }
@@ -243,6 +253,7 @@ private:
     clock::time_point pinged_at_{};
     std::optional<std::pair<websocket::close_code, const char*>> pending_close_;
     bool ping_due_ = false;
+    bool refusing_ = false;  // a 1002 waits for the write in flight
     bool draining_ = false;
     bool dead_ = false;
 };
