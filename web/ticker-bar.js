@@ -1,43 +1,61 @@
 // ticker-bar.js: renders a live ticker strip into any element.
 //
-//   import { mountTicker } from "http://HOST:8080/tickerd.js";
+//   import { mountTicker } from "http://HOST:8080/dist/ticker-bar.min.js";
 //   mountTicker(document.getElementById("ticker"), { symbols: "NVDA,BTC" });
 //
+// (dist/ticker-bar.min.js is this module bundled with the client by scripts/build-web.)
+//
 // DOM (stable hooks, see also index.html):
-//   .tkd-bar[data-theme][data-scrolling]            the strip
+//   .tkd-bar[data-theme][data-scrolling][data-freshness]  the strip; freshness is
+//                                                 connecting | waiting | live | reconnecting | delayed
 //     .tkd-status[data-state][data-transport]       connection dot (+ id="status" with ids:true)
+//     .tkd-notice[hidden]                           visible text while prices are not live:
+//                                                 "Reconnecting…", "Prices delayed since 14:32"
 //     .tkd-demo[hidden]                             DEMO badge (+ id="demo-badge")
 //     .tkd-pause[aria-pressed]                      pause button, shown only with [data-scrolling]
-//     li.tkd-item[data-symbol][data-direction][data-stale][data-market][data-source]
+//     li.tkd-item[data-symbol][data-direction][data-stale][data-delayed][data-market][data-source]
 //        .symbol .price .arrow .change .spark .market .stale-mark
 //     [aria-live=polite]                            status announcements only
 // Items in the marquee copy carry data-clone-of instead of data-symbol.
 
-import { connect, fetchHistory } from "./tickerd.js";
-import { formatAge, parseSymbols } from "./tickerd-core.js";
+import { connect, fetchHistory } from "./client.js";
+import { DEFAULT_MAX_AGE_MS, formatAge, formatQuote, freshness, parseSymbols } from "./tickerd-core.js";
+
+// Set by scripts/build-web for the bundle in dist/: the stylesheet next to it,
+// and where the daemon's root is from there. Unbundled: ticker.css, and "./".
+/* global __TKD_CSS__, __TKD_ROOT__ */
+const DEFAULT_CSS = typeof __TKD_CSS__ === "string" ? __TKD_CSS__ : "./ticker.css";
+const ROOT = typeof __TKD_ROOT__ === "string" ? __TKD_ROOT__ : "./";
 
 const ARROW = { up: "▲", down: "▼", flat: "" };
 const WORD = { up: "up", down: "down", flat: "unchanged" };
 const STATUS_TEXT = { connecting: "Connecting", open: "Live", reconnecting: "Reconnecting", closed: "Disconnected" };
 const TRANSPORT_TEXT = { ws: "WebSocket", sse: "Server-Sent Events", poll: "polling" };
 const WINDOW_MS = { "1h": 3600e3, "6h": 6 * 3600e3, "1d": 24 * 3600e3 };
-const SPARK_W = 56;
+const SPARK_W = 48;
 const SPARK_H = 18;
 const SVG = "http://www.w3.org/2000/svg";
+const BAR_HEIGHT = "40px"; // as in ticker.css: held before the stylesheet applies (no layout shift)
+const GRACE_MS = 3000; // a link down this long greys the prices and says so (shorter blips stay quiet)
+const DELAYED_AFTER_MS = 30000; // then "Reconnecting…" becomes "Prices delayed since HH:MM"
 
 /**
  * Options: url (default: the server this module came from), symbols,
- * transports (as for connect()), theme "dark"|"light",
+ * transports and heartbeatMs (as for connect()), theme "dark"|"light",
  * ids (true: also set id="status" / id="demo-badge"), shadow (render in a
  * shadow root), css (stylesheet URL, false for none), historyWindow "1h"|"6h"|"1d",
- * speed (marquee px/s), label (accessible name).
+ * sparklines (false: none, and no history requests), locale (BCP 47 tag for
+ * Intl.NumberFormat; default the daemon's en-US style display strings),
+ * maxAge (seconds a quote without its own max_age stays current while the link
+ * is down; default 900), speed (marquee px/s), label (accessible name).
  * Returns {feed, destroy()}.
  */
 export function mountTicker(element, options = {}) {
   // The daemon defaults to where this module was loaded from, so an embed
-  // needs no URL: <script type=module> importing http://HOST:8080/tickerd.js.
-  const o = { theme: "dark", historyWindow: "1d", speed: 40, label: "Market prices", ...options };
-  o.url ||= new URL(".", import.meta.url).href;
+  // needs no URL: <script type=module> importing http://HOST:8080/dist/ticker-bar.min.js.
+  const o = { theme: "dark", historyWindow: "1d", speed: 40, label: "Market prices", sparklines: true, ...options };
+  o.url ||= new URL(ROOT, import.meta.url).href;
+  const defaultMaxAgeMs = o.maxAge > 0 ? o.maxAge * 1000 : DEFAULT_MAX_AGE_MS;
   const root = o.shadow ? element.shadowRoot || element.attachShadow({ mode: "open" }) : element;
   const wanted = parseSymbols(o.symbols);
   const span = WINDOW_MS[o.historyWindow] || WINDOW_MS["1d"];
@@ -47,11 +65,12 @@ export function mountTicker(element, options = {}) {
   const statusText = h("span", { class: "tkd-sr" }, "Connecting");
   status.append(h("span", { class: "tkd-dot", "aria-hidden": "true" }), statusText);
   const demo = h("span", { class: "tkd-demo", title: "Simulated prices (source: sim), not market data", hidden: "" }, "DEMO");
+  const notice = h("span", { class: "tkd-notice", hidden: "" });
   const viewport = h("div", { class: "tkd-viewport" });
   const track = h("div", { class: "tkd-track" });
   const list = h("ul", { class: "tkd-items", role: "list" });
   const cloneList = h("ul", { class: "tkd-items tkd-clone", "aria-hidden": "true" });
-  const placeholder = h("span", { class: "tkd-placeholder" }, "Loading prices…");
+  const placeholder = h("span", { class: "tkd-placeholder" }, "Connecting…");
   const live = h("div", { class: "tkd-sr", "aria-live": "polite", "aria-atomic": "true" });
   // WCAG 2.2.2: moving content needs a way to stop it (shown only while scrolling).
   const pause = h("button", { type: "button", class: "tkd-pause", "aria-pressed": "false", title: "Pause scrolling" });
@@ -65,11 +84,14 @@ export function mountTicker(element, options = {}) {
   if (o.ids) { status.id = "status"; demo.id = "demo-badge"; }
   track.append(list);
   viewport.append(placeholder, track);
-  bar.append(status, demo, viewport, pause, live);
+  bar.append(status, notice, demo, viewport, pause, live);
+  bar.dataset.freshness = "connecting";
+  if (!o.sparklines) bar.dataset.sparklines = "off";
 
   const cssReady = loadCss(root, o.css);
-  bar.style.visibility = "hidden";
-  cssReady.then(() => { bar.style.visibility = ""; checkOverflow(); });
+  // Hidden but already as tall as it will be, so nothing below moves when the styles arrive.
+  Object.assign(bar.style, { visibility: "hidden", height: BAR_HEIGHT, overflow: "hidden" });
+  cssReady.then(() => { Object.assign(bar.style, { visibility: "", height: "", overflow: "" }); checkOverflow(); });
   root.append(bar);
 
   const items = new Map(); // symbol -> {li, q, spark, flashAt}
@@ -78,42 +100,42 @@ export function mountTicker(element, options = {}) {
   let frameTimer = 0;
   let scrolling = false;
   let destroyed = false;
-  let downSince = 0; // when the link went down, to refill the sparklines after a long gap
+  let downSince = 0; // when the link went down (0 while up), to grey the prices and refill the sparklines
+  let everOpen = false;
+  let linkState = "connecting";
+  const historyQueue = []; // sparkline histories to ask for once the first prices are drawn
 
   function item(symbol) {
     let it = items.get(symbol);
     if (it) return it;
     const li = h("li", { class: "tkd-item", "data-symbol": symbol });
-    const svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("class", "spark");
-    svg.setAttribute("viewBox", `0 0 ${SPARK_W} ${SPARK_H}`);
-    svg.setAttribute("width", SPARK_W);
-    svg.setAttribute("height", SPARK_H);
-    svg.setAttribute("aria-hidden", "true");
-    for (const [tag, cls] of [["line", "spark-ref"], ["polyline", "spark-line"], ["circle", "spark-dot"]]) {
-      const el = document.createElementNS(SVG, tag);
-      el.setAttribute("class", cls);
-      svg.append(el);
+    li.append(h("span", { class: "symbol" }, symbol), h("span", { class: "price" }), h("span", { class: "arrow", role: "img" }), h("span", { class: "change" }));
+    if (o.sparklines) {
+      const svg = document.createElementNS(SVG, "svg");
+      svg.setAttribute("class", "spark empty");
+      svg.setAttribute("viewBox", `0 0 ${SPARK_W} ${SPARK_H}`);
+      svg.setAttribute("width", SPARK_W);
+      svg.setAttribute("height", SPARK_H);
+      svg.setAttribute("aria-hidden", "true");
+      for (const [tag, cls] of [["line", "spark-ref"], ["polyline", "spark-line"], ["circle", "spark-dot"]]) {
+        const el = document.createElementNS(SVG, tag);
+        el.setAttribute("class", cls);
+        svg.append(el);
+      }
+      li.append(svg);
     }
-    li.append(
-      h("span", { class: "symbol" }, symbol),
-      h("span", { class: "price" }),
-      h("span", { class: "arrow", role: "img" }),
-      h("span", { class: "change" }),
-      svg,
-      h("span", { class: "market", hidden: "" }),
-      h("span", { class: "stale-mark", hidden: "" }, "stale"),
-    );
+    li.append(h("span", { class: "market", hidden: "" }), h("span", { class: "stale-mark", hidden: "" }, "stale"));
     it = { li, q: null, spark: { points: [], res: 60e3, tries: 0 }, flashAt: 0 };
     items.set(symbol, it);
-    loadHistory(symbol, it);
+    if (o.sparklines) historyQueue.push([symbol, it]);
     return it;
   }
 
   async function loadHistory(symbol, it) {
     it.spark.tries++;
     try {
-      const hist = await fetchHistory(o.url, symbol, o.historyWindow);
+      // About one point per pixel of the sparkline (a daemon without points= sends its resolution).
+      const hist = await fetchHistory(o.url, symbol, o.historyWindow, { points: SPARK_W });
       const res = (hist.resolution_s || 60) * 1000;
       const pts = (hist.points || []).filter((p) => Array.isArray(p) && Number.isFinite(p[0]) && Number.isFinite(+p[1]));
       const last = pts.length ? pts[pts.length - 1][0] : -Infinity;
@@ -144,7 +166,7 @@ export function mountTicker(element, options = {}) {
         it.flash = q.price > it.q.price ? "up" : "down";
         it.flashAt = Date.now();
       }
-      if (Number.isFinite(q.price)) addLivePoint(it.spark, q);
+      if (o.sparklines && Number.isFinite(q.price)) addLivePoint(it.spark, q);
       it.q = q;
       schedule(q.symbol);
     }
@@ -170,27 +192,31 @@ export function mountTicker(element, options = {}) {
     dirty.clear();
     arrange();
     demo.hidden = ![...items.values()].some((it) => it.q?.source === "sim");
+    judge();
+    // The sparklines' histories only after the prices are on screen: they must not hold them back.
+    if (historyQueue.length) {
+      const batch = historyQueue.splice(0);
+      setTimeout(() => { for (const [symbol, it] of batch) if (!destroyed && items.get(symbol) === it) loadHistory(symbol, it); }, 0);
+    }
   }
 
   function render(it) {
     const { li, q } = it;
     const dir = ARROW[q.direction] !== undefined ? q.direction : "flat";
-    const d = q.display || {};
+    const f = formatQuote(q, o.locale);
     set(li.dataset, "direction", dir);
-    set(li.dataset, "stale", String(!!q.stale));
     set(li.dataset, "market", q.market || "unknown");
     set(li.dataset, "source", q.source || "");
-    text(li.querySelector(".price"), d.price ?? String(q.price));
+    text(li.querySelector(".price"), f.price);
     const arrow = li.querySelector(".arrow");
     text(arrow, ARROW[dir]);
     arrow.setAttribute("aria-label", WORD[dir]);
-    text(li.querySelector(".change"), String(d.change_pct ?? `${q.change_pct}%`).replace(/^[▲▼]\s*/, ""));
+    text(li.querySelector(".change"), f.changePct);
     const market = li.querySelector(".market");
     text(market, q.market);
     market.hidden = !["pre", "post", "break", "closed"].includes(q.market);
-    li.querySelector(".stale-mark").hidden = !q.stale;
-    describe(it);
-    drawSpark(li.querySelector(".spark"), it.spark, q);
+    mark(it);
+    if (o.sparklines) drawSpark(li.querySelector(".spark"), it.spark, q);
     if (it.flash) {
       li.classList.remove("flash-up", "flash-down");
       void li.offsetWidth; // restart the animation
@@ -202,22 +228,39 @@ export function mountTicker(element, options = {}) {
     if (scrolling) syncClone(li);
   }
 
+  // data-stale / data-delayed, the stale mark, and the texts that depend on them.
+  // Stale: the daemon says so, or the link has been down for longer than the
+  // quote's max_age. Delayed: the link has been down past the grace period.
+  function mark(it) {
+    const { li, q } = it;
+    const down = linkDown();
+    const f = freshness(q, Date.now(), down ? lastContact() : Date.now(), defaultMaxAgeMs);
+    const stale = f !== "fresh";
+    const changed = li.dataset.stale !== String(stale) || li.dataset.delayed !== String(down);
+    set(li.dataset, "stale", String(stale));
+    set(li.dataset, "delayed", String(down));
+    li.querySelector(".stale-mark").hidden = !stale;
+    describe(it);
+    if (changed && scrolling) syncClone(li);
+  }
+
   // Title (hover) and accessible name; called again every few seconds for the ages.
   function describe({ li, q }) {
     const asOf = Date.parse(q.as_of);
     const age = Number.isFinite(asOf) ? formatAge(Date.now() - asOf) : "unknown time";
-    const when = Number.isFinite(asOf) ? new Date(asOf).toLocaleTimeString() : "?";
-    const d = q.display || {};
+    const when = Number.isFinite(asOf) ? new Date(asOf).toLocaleTimeString(o.locale) : "?";
+    const f = formatQuote(q, o.locale);
     const ref = q.class === "crypto" ? "over 24 h" : "since previous close";
     const marketNote = li.querySelector(".market").hidden ? "" : `, market ${q.market}`;
-    const staleNote = q.stale ? `, stale: price from ${age} ago` : "";
+    const stale = li.dataset.stale === "true";
+    const staleNote = stale ? `, stale: price from ${age} ago` : li.dataset.delayed === "true" ? ", delayed" : "";
     li.setAttribute("aria-label",
-      `${q.symbol} ${q.name || ""}: ${d.price ?? q.price} ${q.currency || ""}, ${WORD[q.direction] || "unchanged"} ` +
-      `${String(d.change_pct ?? "").replace(/^[▲▼]\s*/, "")}${marketNote}${staleNote}`.replace(/\s+/g, " "));
+      `${q.symbol} ${q.name || ""}: ${f.price} ${q.currency || ""}, ${WORD[q.direction] || "unchanged"} ` +
+      `${f.changePct}${marketNote}${staleNote}`.replace(/\s+/g, " "));
     li.title = [
       `${q.name || q.symbol} (${q.symbol}) · ${q.currency || ""}`,
-      `${d.change ?? q.change} (${d.change_pct ?? q.change_pct}) ${ref}`,
-      q.stale ? `STALE: no fresh price for ${age} (as of ${when})` : `As of ${when} (${age} ago)`,
+      `${f.change} (${ARROW[q.direction] || ""} ${f.changePct}) ${ref}`.replace(/\(\s+/, "("),
+      stale ? `STALE: no fresh price for ${age} (as of ${when})` : `As of ${when} (${age} ago)`,
       `Market: ${q.market} · source: ${q.source}`,
     ].join("\n");
   }
@@ -296,45 +339,93 @@ export function mountTicker(element, options = {}) {
     if (i >= 0 && cloneList.children[i]) cloneList.children[i].replaceWith(cloneOf(li));
   }
 
-  // Screen readers hear about the connection only, debounced, never about ticks.
-  let spoken = null; // the state last announced
-  let pending = null; // the state being held before announcing it
-  let speakTimer = 0;
+  // Freshness, shown as text (not only the dot's colour) and announced once per
+  // outage; screen readers hear about the connection only, never about ticks.
+  let feed = null;
+  const lastContact = () => feed?.lastMessageAt() || 0;
+  const linkDown = () => downSince > 0 && Date.now() - downSince >= GRACE_MS;
+  const hhmm = (t) => new Date(t).toLocaleTimeString(o.locale, { hour: "2-digit", minute: "2-digit" });
+  let announced = null; // "down" while an outage has been announced
+  let judgeTimer = 0;
+
   function onStatus(s) {
-    if (s.state !== "open") downSince ||= Date.now();
-    else if (downSince) {
-      if (Date.now() - downSince > 120e3) for (const [symbol, it] of items) { it.spark.tries = 0; loadHistory(symbol, it); }
+    linkState = s.state;
+    if (s.state === "open") {
+      everOpen = true;
+      if (downSince && Date.now() - downSince > 120e3 && o.sparklines) {
+        for (const [symbol, it] of items) { it.spark.tries = 0; loadHistory(symbol, it); }
+      }
       downSince = 0;
+    } else {
+      downSince ||= Date.now();
     }
     status.dataset.state = s.state;
     status.dataset.transport = s.transport;
     const via = TRANSPORT_TEXT[s.transport];
-    statusText.textContent = `${STATUS_TEXT[s.state]} prices`;
     status.title = s.state === "open"
-      ? `Live prices via ${via}${s.transport === "ws" ? "" : " (fallback)"}`
+      ? `Connected via ${via}${s.transport === "ws" ? "" : " (fallback)"}`
       : s.state === "closed" ? "Disconnected"
       : `${STATUS_TEXT[s.state]} via ${via}${s.retryInMs ? `, next try in ${Math.ceil(s.retryInMs / 1000)} s` : ""}` +
         (s.error ? ` (${s.error})` : "");
-    // Announce a state only once it has held for a moment (retries flap).
-    const key = s.state === "open" ? "open" : s.state === "closed" ? "closed" : "down";
-    if (spoken === null) { // silent until the first connect, and about it
-      if (key === "open") spoken = pending = "open";
-      return;
-    }
-    if (key === pending) return;
-    clearTimeout(speakTimer);
-    pending = key;
-    if (key === spoken) return;
-    speakTimer = setTimeout(() => {
-      spoken = key;
-      live.textContent = { open: "Live prices restored.", closed: "Live prices stopped.", down: "Live prices interrupted, reconnecting." }[key];
-    }, key === "open" ? 1000 : 4000);
+    judge();
   }
 
-  const feed = connect({
+  // Decides what the bar says about its prices; runs on every status change,
+  // after every render, and every second while the link is down.
+  function judge() {
+    if (destroyed) return;
+    const now = Date.now();
+    const shown = [...items.values()].filter((it) => it.q);
+    const down = linkDown();
+    let mode;
+    if (linkState === "closed") mode = "closed";
+    else if (!shown.length) mode = linkState === "open" ? "waiting" : everOpen ? "reconnecting" : "connecting";
+    else if (!down) mode = "live";
+    else {
+      const expired = shown.some((it) => freshness({ ...it.q, stale: false }, now, lastContact(), defaultMaxAgeMs) !== "fresh");
+      mode = expired || now - downSince >= DELAYED_AFTER_MS ? "delayed" : "reconnecting";
+    }
+    for (const it of shown) mark(it);
+    const since = lastContact() || downSince;
+    const label = {
+      live: "", closed: "Disconnected",
+      connecting: "", waiting: "", // the placeholder says it
+      reconnecting: shown.length ? "Reconnecting…" : "",
+      delayed: `Prices delayed since ${hhmm(since)}`,
+    }[mode];
+    text(notice, label);
+    notice.hidden = !label;
+    text(placeholder, {
+      connecting: "Connecting…",
+      waiting: "Waiting for the first prices…",
+      reconnecting: "Cannot reach the price server, retrying…",
+      closed: "Disconnected",
+    }[mode] || "");
+    set(bar.dataset, "freshness", mode);
+    statusText.textContent = {
+      live: "Live prices", waiting: "Connected, no prices yet", connecting: "Connecting",
+      reconnecting: "Reconnecting", delayed: notice.textContent, closed: "Disconnected",
+    }[mode];
+    // One announcement when an outage starts to show, one when it ends.
+    const isDown = mode === "reconnecting" || mode === "delayed" || mode === "closed";
+    if (isDown && announced !== "down" && everOpen) {
+      announced = "down";
+      live.textContent = mode === "closed" ? "Live prices stopped."
+        : `Live prices interrupted; prices shown are from ${hhmm(since)}. Reconnecting.`;
+    } else if (mode === "live" && announced === "down") {
+      announced = null;
+      live.textContent = "Live prices restored.";
+    }
+    clearTimeout(judgeTimer);
+    // While down, look again every second (grace, max_age, the 30 s step).
+    if (downSince && linkState !== "closed") judgeTimer = setTimeout(judge, downSince && !down ? Math.max(50, downSince + GRACE_MS - now) : 1000);
+  }
+
+  feed = connect({
     url: o.url,
     symbols: wanted,
     transports: o.transports,
+    ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
     onStatus,
     onSnapshot: (quotes, info) => {
       onQuotes(info.changed || quotes);
@@ -362,7 +453,7 @@ export function mountTicker(element, options = {}) {
       destroyed = true;
       feed.close();
       clearInterval(ages);
-      clearTimeout(speakTimer);
+      clearTimeout(judgeTimer);
       cancelAnimationFrame(frame);
       clearTimeout(frameTimer);
       resize?.disconnect();
@@ -386,12 +477,15 @@ function text(el, value) {
   if (el.textContent !== value) el.textContent = value;
 }
 
-// Adds ticker.css (next to this module) once per document or shadow root.
+// Adds the stylesheet (next to this module) once per document or shadow root.
+// A <link> the page already has counts even with a query (a daemon may add
+// ?v=<hash> to the URLs in its pages).
 function loadCss(root, css) {
   if (css === false) return Promise.resolve();
-  const href = new URL(css || "./ticker.css", import.meta.url).href;
+  const href = new URL(css || DEFAULT_CSS, import.meta.url).href;
+  const path = href.replace(/[?#].*$/, "");
   const host = root instanceof ShadowRoot ? root : document.head;
-  let link = [...host.querySelectorAll("link[rel=stylesheet]")].find((l) => l.href === href);
+  let link = [...host.querySelectorAll("link[rel=stylesheet]")].find((l) => l.href.replace(/[?#].*$/, "") === path);
   if (link?.sheet) return Promise.resolve();
   if (!link) {
     link = h("link", { rel: "stylesheet", href });

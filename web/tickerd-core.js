@@ -138,10 +138,11 @@ export function baseUrl(url, pageUrl) {
   return u.origin + u.pathname.replace(/\/+$/, "");
 }
 
-function withQuery(path, { symbols, since, window } = {}) {
+function withQuery(path, { symbols, since, window, points } = {}) {
   const q = [];
   if (symbols && symbols.length) q.push("symbols=" + symbols.map(encodeURIComponent).join(","));
   if (window) q.push("window=" + encodeURIComponent(window));
+  if (points > 0) q.push("points=" + Math.floor(points));
   if (since) q.push("since=" + since);
   return q.length ? `${path}?${q.join("&")}` : path;
 }
@@ -161,9 +162,13 @@ export function snapshotUrl(base, { symbols } = {}) {
   return withQuery(base + "/v1/snapshot", { symbols });
 }
 
-/** http(s)://…/v1/history/{id}?window=W; ids with "/" are escaped. */
-export function historyUrl(base, symbol, window = "1d") {
-  return withQuery(`${base}/v1/history/${encodeURIComponent(symbol)}`, { window });
+/**
+ * http(s)://…/v1/history/{id}?window=W[&points=N]; ids with "/" are escaped.
+ * `points` asks the daemon for about that many points (a daemon that does not
+ * know the parameter ignores it and sends its own resolution).
+ */
+export function historyUrl(base, symbol, window = "1d", points = 0) {
+  return withQuery(`${base}/v1/history/${encodeURIComponent(symbol)}`, { window, points });
 }
 
 /** "NVDA, btc ,,X" or ["NVDA"] -> ["NVDA", "btc", "X"]; null for none. */
@@ -183,4 +188,83 @@ export function formatAge(ms) {
   if (m < 90) return `${m} min`;
   const h = Math.floor(m / 60);
   return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+}
+
+// ---------------------------------------------------------------------------
+// Freshness and formatting
+
+/** Default age limit of a quote whose object has no `max_age` (seconds). */
+export const DEFAULT_MAX_AGE_MS = 15 * 60e3;
+
+/** A quote's own age limit in ms: its `max_age` (seconds) when the daemon sends one, else the default. */
+export function maxAgeMs(q, defaultMs = DEFAULT_MAX_AGE_MS) {
+  const s = q?.max_age;
+  return typeof s === "number" && s > 0 && Number.isFinite(s) ? s * 1000 : defaultMs;
+}
+
+/**
+ * Whether a quote can still be shown as current, at `now` (ms), given when the
+ * page last heard from the daemon (`lastContact`, ms; any message, heartbeats
+ * included). The daemon re-judges every quote against its max_age and sends a
+ * change when one turns stale, so while messages arrive its `stale` flag is
+ * the truth; once they stop, a quote is stale when the last contact is older
+ * than its max_age. (Its received_at alone cannot say: an unchanged price is
+ * not sent again, so a quiet but confirmed price has an old received_at.)
+ * Returns "fresh", "stale" (the daemon said so) or "expired" (not heard of
+ * within max_age).
+ */
+export function freshness(q, now, lastContact, defaultMaxAgeMs = DEFAULT_MAX_AGE_MS) {
+  if (q?.stale) return "stale";
+  if (!(lastContact > 0) || now - lastContact > maxAgeMs(q, defaultMaxAgeMs)) return "expired";
+  return "fresh";
+}
+
+const numberFormats = new Map();
+function numberFormat(locale, digits, style = "decimal") {
+  const key = `${locale}|${digits}|${style}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numberFormats.set(key, f);
+  }
+  return f;
+}
+
+/** Decimals of a quote's price: those of its display string ("71,420.00" → 2), else of the number. */
+function priceDecimals(q) {
+  const shown = q?.display?.price;
+  if (typeof shown === "string") {
+    const m = /\.(\d+)$/.exec(shown);
+    return m ? m[1].length : 0;
+  }
+  const m = /\.(\d+)$/.exec(String(q?.price ?? ""));
+  return m ? Math.min(m[1].length, 20) : 0;
+}
+
+/**
+ * The strings a ticker shows for a quote: {price, change, changePct}.
+ * Without a locale, the daemon's own `display` strings (en-US style:
+ * "1,284.30", "+17.98", "1.42%", no arrow). With one (a BCP 47 tag such as
+ * "vi-VN"), the numbers formatted by Intl.NumberFormat with the symbol's
+ * decimals: 25412 is "25.412" in vi-VN.
+ */
+export function formatQuote(q, locale) {
+  const d = q?.display || {};
+  const stripArrow = (s) => String(s).replace(/^[▲▼]\s*/, "");
+  if (!locale) {
+    return {
+      price: d.price ?? String(q?.price ?? ""),
+      change: d.change ?? String(q?.change ?? ""),
+      changePct: stripArrow(d.change_pct ?? `${q?.change_pct ?? ""}%`),
+    };
+  }
+  const digits = priceDecimals(q);
+  const price = Number.isFinite(q?.price) ? numberFormat(locale, digits).format(q.price) : String(q?.price ?? "");
+  const change = Number.isFinite(q?.change)
+    ? (q.change > 0 ? "+" : "") + numberFormat(locale, digits).format(q.change)
+    : String(q?.change ?? "");
+  const changePct = Number.isFinite(q?.change_pct)
+    ? numberFormat(locale, 2, "percent").format(Math.abs(q.change_pct) / 100)
+    : stripArrow(d.change_pct ?? "");
+  return { price, change, changePct };
 }

@@ -236,6 +236,31 @@ function recordStatusStates() {
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
 }
 
+// Records, from before any page script runs: what the live region says (each
+// new text once), the layout shifts (CLS, as PerformanceObserver reports them)
+// and when the first price was drawn (performance.now()).
+function recordPageTimeline() {
+  window.__live = [];
+  window.__cls = 0;
+  window.__shifts = [];
+  window.__firstPriceAt = null;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.hadRecentInput) continue;
+      window.__cls += e.value;
+      window.__shifts.push({ value: e.value, at: e.startTime, nodes: (e.sources || []).map((x) => x.node?.className || x.node?.nodeName || '?') });
+    }
+  }).observe({ type: 'layout-shift', buffered: true });
+  new MutationObserver(() => {
+    const region = document.querySelector('#ticker [aria-live]');
+    const text = region?.textContent.trim();
+    if (text && window.__live.at(-1)?.text !== text) window.__live.push({ text, at: Date.now() });
+    if (window.__firstPriceAt === null && [...document.querySelectorAll('#ticker [data-symbol] .price')].some((p) => p.textContent)) {
+      window.__firstPriceAt = performance.now();
+    }
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+}
+
 /**
  * Runs `body(env)` with a fresh fake upstream (unless demo), a daemon and a
  * fresh browser context; tears all of it down afterwards, and on failure adds
@@ -243,12 +268,13 @@ function recordStatusStates() {
  * env: {up, daemon, context, page, open(path), restartDaemon()}.
  */
 async function withTicker(name, options, body) {
-  const { demo = false, port = 0, maxAge, historyResolution, viewport = { width: 1440, height: 360 }, deviceScaleFactor = 1 } = options;
+  const { demo = false, port = 0, maxAge, historyResolution, viewport = { width: 1440, height: 360 }, deviceScaleFactor = 1, beforeDaemon } = options;
   const env = { up: null, daemon: null, daemons: [], context: null, page: null, console: [], pageErrors: [], offLoopback: [] };
   try {
     if (!demo) {
       env.up = await startFakeUpstream({ fixturesDir: join(sourceDir, 'tests/fixtures') });
       upstreams.add(env.up);
+      beforeDaemon?.(env.up);
     }
     env.config = demo ? demoConfig() : fakeConfig(env.up, { port, maxAge, historyResolution });
     env.startDaemon = async () => {
@@ -264,6 +290,7 @@ async function withTicker(name, options, body) {
       if (!['data:', 'blob:', 'about:'].includes(u.protocol) && u.hostname !== '127.0.0.1') env.offLoopback.push(r.url());
     });
     await env.context.addInitScript(recordStatusStates);
+    await env.context.addInitScript(recordPageTimeline);
     env.page = await env.context.newPage();
     env.page.on('console', (m) => env.console.push(`[${m.type()}] ${m.text()} (${m.location()?.url || '?'})`));
     env.page.on('pageerror', (e) => env.pageErrors.push(String(e?.stack || e)));
@@ -298,7 +325,12 @@ function barState(page) {
       const spark = li.querySelector('.spark');
       const line = spark?.querySelector('.spark-line');
       const staleMark = li.querySelector('.stale-mark');
+      const cs = (sel) => { const el = li.querySelector(sel); return el ? getComputedStyle(el).color : null; };
       items[li.dataset.symbol] = {
+        delayed: li.dataset.delayed ?? null,
+        priceColour: cs('.price'),
+        changeColour: cs('.change'),
+        hasSpark: !!spark,
         price: li.querySelector('.price')?.textContent ?? null,
         arrow: arrow?.textContent ?? null,
         arrowRole: arrow?.getAttribute('role') ?? null,
@@ -316,7 +348,18 @@ function barState(page) {
         sparkPoints: (line?.getAttribute('points') || '').trim().split(/\s+/).filter(Boolean).length,
       };
     }
+    const bar = document.querySelector('#ticker .tkd-bar');
+    const notice = bar?.querySelector('.tkd-notice');
+    const nb = notice?.getBoundingClientRect();
     return {
+      freshness: bar?.dataset.freshness ?? null,
+      notice: notice && notice.checkVisibility() ? notice.textContent : null,
+      noticeBox: nb ? { left: nb.left, right: nb.right, top: nb.top, bottom: nb.bottom, fontPx: parseFloat(getComputedStyle(notice).fontSize) } : null,
+      placeholder: (() => { const p = bar?.querySelector('.tkd-placeholder'); return p && p.checkVisibility() ? p.textContent : null; })(),
+      dotColour: (() => { const d = bar?.querySelector('.tkd-dot'); return d ? getComputedStyle(d).backgroundColor : null; })(),
+      staleColour: bar ? getComputedStyle(bar).getPropertyValue('--tkd-stale').trim() : null,
+      scrolling: bar ? bar.hasAttribute('data-scrolling') : null,
+      live: window.__live || [],
       state: status?.dataset.state ?? null,
       transport: status?.dataset.transport ?? null,
       statusText: status?.textContent.trim() ?? null,
@@ -331,10 +374,11 @@ function barState(page) {
 
 function describeBar(s) {
   if (!s) return '(no state read yet)';
-  const lines = [`#status data-state=${s.state} data-transport=${s.transport} (states seen: ${s.states.join(' → ')}); #demo-badge hidden=${s.demoHidden}`];
+  const lines = [`#status data-state=${s.state} data-transport=${s.transport} (states seen: ${s.states.join(' → ')}); #demo-badge hidden=${s.demoHidden}`,
+    `bar data-freshness=${s.freshness} notice=${JSON.stringify(s.notice)} placeholder=${JSON.stringify(s.placeholder)} live region: ${JSON.stringify(s.live.map((x) => x.text))}`];
   for (const [sym, it] of Object.entries(s.items)) {
     lines.push(`  ${sym}: price=${JSON.stringify(it.price)} arrow=${JSON.stringify(it.arrow)} change=${JSON.stringify(it.change)} ` +
-      `direction=${it.direction} stale=${it.stale} market=${it.market} source=${it.source} flash=[${it.flash}] spark=${it.sparkPoints}pts`);
+      `direction=${it.direction} stale=${it.stale} delayed=${it.delayed} market=${it.market} source=${it.source} flash=[${it.flash}] spark=${it.sparkPoints}pts`);
   }
   if (!Object.keys(s.items).length) lines.push('  (no [data-symbol] items)');
   return lines.join('\n');
@@ -543,8 +587,8 @@ test('5b. ?transport=poll polls /v1/snapshot and stays live', TEST, async (t) =>
 // ---------------------------------------------------------------------------
 // 6. The demo config
 
-test('6. config/demo.toml: DEMO badge, moving prices and drawn sparklines', TEST, async (t) => {
-  await withTicker('demo', { demo: true }, async ({ page, open }) => {
+test('6. config/demo.toml: DEMO badge, moving prices and drawn sparklines; at 1280 px all five without scrolling', TEST, async (t) => {
+  await withTicker('demo', { demo: true, viewport: { width: 1280, height: 800 } }, async ({ page, open }) => {
     await open('/');
     const first = (await waitForBar(page, 'five simulated symbols, open',
       (x) => x.state === 'open' && SYMBOLS.every((s) => x.items[s]?.price), 10_000)).state;
@@ -566,6 +610,14 @@ test('6. config/demo.toml: DEMO badge, moving prices and drawn sparklines', TEST
     const path = await page.locator('[data-symbol="NVDA"] .spark .spark-line').getAttribute('points');
     const ys = new Set(path.trim().split(/\s+/).map((p) => p.split(',')[1]));
     assert.ok(ys.size >= 5, `NVDA's sparkline is flat (${ys.size} distinct heights)`);
+
+    // The compact layout: the five demo symbols and the DEMO badge fit 1280 px, no marquee.
+    const fit = await page.evaluate(() => {
+      const bar = document.querySelector('#ticker .tkd-bar');
+      return { scrolling: bar.hasAttribute('data-scrolling'), need: bar.querySelector('.tkd-items').scrollWidth, have: bar.querySelector('.tkd-viewport').clientWidth };
+    });
+    t.diagnostic(`at 1280 px: the items need ${fit.need} px of ${fit.have} px`);
+    assert.equal(fit.scrolling, false, `the demo bar scrolls at 1280 px: ${fit.need} px needed, ${fit.have} px available`);
 
     mkdirSync(artifactsDir, { recursive: true });
     await page.locator('#ticker .tkd-bar').screenshot({ path: join(artifactsDir, 'ticker-bar-demo.png'), animations: 'disabled' });
@@ -664,5 +716,200 @@ test('9. a config reload (SIGHUP) that removes a symbol drops it from the bar wi
     assert.deepEqual(state.order, SYMBOLS.filter((s) => s !== 'TSM'), 'the other items stay, in order');
     assert.equal(state.state, 'open');
     assert.deepEqual(state.states.filter((s) => s === 'reconnecting'), [], 'no reconnect');
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 10. Honest freshness: the daemon stops under the open page
+
+const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+const UP_COLOUR = rgb('#4ade80'); // --tkd-up, dark theme
+const GREEN_DOT = rgb('#22c55e'); // --tkd-ok
+
+test('10. the daemon stops under the open page: "Reconnecting…" and greyed prices at 5 s, "Prices delayed since" and stale at 40 s, then recovery', { timeout: 180_000 }, async (t) => {
+  const port = await freePort();
+  // A phone's width: the notice must be readable there. max_age 20 s for the quotes (?max_age=;
+  // a daemon that puts max_age in its quotes is used instead); the config's heartbeat is 1 s.
+  await withTicker('freshness', { port, viewport: { width: 390, height: 700 }, deviceScaleFactor: 2 }, async (env) => {
+    const { page, open, up } = env;
+    await open('/?max_age=20');
+    await waitForInitial(page);
+    const live = (await waitForBar(page, 'live: open, green dot, no notice',
+      (s) => s.freshness === 'live' && s.state === 'open' && s.notice === null)).state;
+    assert.equal(live.dotColour, GREEN_DOT, 'the dot is green while live');
+    for (const sym of SYMBOLS) assert.deepEqual([live.items[sym].stale, live.items[sym].delayed], ['false', 'false'], sym);
+    assert.equal(live.items.NVDA.changeColour, UP_COLOUR, 'NVDA change in the up colour while live');
+    const staleColour = rgb(live.staleColour);
+
+    const stoppedAt = Date.now();
+    assert.deepEqual(await env.daemon.stop(), { code: 0, signal: null });
+    const liveTextsBefore = live.live.length;
+
+    await sleep(Math.max(0, stoppedAt + 5000 - Date.now()));
+    const at5 = await barState(page);
+    t.diagnostic(`at 5 s: freshness=${at5.freshness} notice=${JSON.stringify(at5.notice)} live region=${JSON.stringify(at5.live.slice(liveTextsBefore).map((x) => x.text))}`);
+    assert.equal(at5.freshness, 'reconnecting', `data-freshness at 5 s:\n${describeBar(at5)}`);
+    assert.equal(at5.notice, 'Reconnecting…', 'a visible text label at 5 s, not just the dot');
+    assert.ok(at5.noticeBox.fontPx >= 12, `notice font ${at5.noticeBox.fontPx} px`);
+    assert.ok(at5.noticeBox.left >= 0 && at5.noticeBox.right <= 390, `the notice fits a 390 px phone screen: ${JSON.stringify(at5.noticeBox)}`);
+    assert.notEqual(at5.dotColour, GREEN_DOT, 'the dot is not green while down');
+    for (const sym of SYMBOLS) {
+      const it = at5.items[sym];
+      assert.equal(it.price, INITIAL[sym].price, `${sym} keeps its last price`);
+      assert.equal(it.delayed, 'true', `${sym} data-delayed at 5 s`);
+      assert.equal(it.stale, 'false', `${sym} is 5 s old, within its max_age (20 s)`);
+      assert.equal(it.priceColour, staleColour, `${sym} price greyed at 5 s`);
+      assert.equal(it.changeColour, staleColour, `${sym} change greyed at 5 s`);
+      assert.match(it.label, /delayed/, `${sym} aria-label says delayed`);
+    }
+
+    await sleep(Math.max(0, stoppedAt + 40_000 - Date.now()));
+    const at40 = await barState(page);
+    t.diagnostic(`at 40 s: freshness=${at40.freshness} notice=${JSON.stringify(at40.notice)}`);
+    assert.equal(at40.freshness, 'delayed', `data-freshness at 40 s:\n${describeBar(at40)}`);
+    assert.match(at40.notice, /^Prices delayed since \d{1,2}:\d{2}/, 'the notice names the time of the last contact');
+    for (const sym of SYMBOLS) {
+      const it = at40.items[sym];
+      assert.equal(it.price, INITIAL[sym].price, `${sym} keeps its last price`);
+      assert.deepEqual([it.stale, it.delayed, it.staleMarkShown], ['true', 'true', true], `${sym} stale (last contact 40 s ago > max_age 20 s), with its mark`);
+      assert.equal(it.priceColour, staleColour, `${sym} price greyed at 40 s`);
+    }
+    const outage = at40.live.slice(liveTextsBefore).map((x) => x.text);
+    assert.equal(outage.length, 1, `announced once during the outage: ${JSON.stringify(outage)}`);
+    assert.match(outage[0], /interrupted/);
+
+    up.setPrice('NVDA', '1301.25'); // only the new daemon can know this
+    const second = await env.startDaemon();
+    assert.equal(second.port, port, 'the new daemon listens on the same port');
+    // The page retries with a back-off of up to 30 s after 40 s of failures.
+    const back = await waitForBar(page, 'live again: NVDA at 1,301.25, no notice, colours back',
+      (s) => s.freshness === 'live' && s.items.NVDA?.price === '1,301.25' && s.notice === null, 45_000);
+    t.diagnostic(`recovered ${back.ms} ms after the new daemon listened, via ${back.state.transport}`);
+    for (const sym of SYMBOLS) assert.deepEqual([back.state.items[sym].stale, back.state.items[sym].delayed], ['false', 'false'], `${sym} after recovery`);
+    assert.equal(back.state.items.NVDA.changeColour, UP_COLOUR, 'NVDA change back in the up colour');
+    assert.notEqual(back.state.items.TSM.priceColour, staleColour, 'TSM price no longer greyed');
+    assert.equal(back.state.dotColour, GREEN_DOT);
+    await waitForBar(page, '"Live prices restored." announced', (s) => s.live.at(-1)?.text === 'Live prices restored.', 3000);
+    up.setPrice('BTC-USD', '72000.50');
+    await waitForBar(page, 'prices updating again (BTC at 72,000.50)', (s) => s.items.BTC?.price === '72,000.50', POLL_MS + 2700);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 11. Connected but no prices: never "Loading…" beside "Live"
+
+test('11. a daemon with no quotes (every upstream failing): "Waiting for the first prices…", not a green "Live"', TEST, async () => {
+  const routes = ['yahoo:NVDA', 'yahoo:TSM', 'yahoo:9988.HK', 'yahoo:VND=X', 'coinbase:BTC-USD'];
+  await withTicker('no-quotes', { beforeDaemon: (up) => { for (const r of routes) up.fail(r, 503); } }, async ({ page, open }) => {
+    await open('/');
+    const s = (await waitForBar(page, 'open with no quotes: data-freshness="waiting"', (x) => x.state === 'open' && x.freshness === 'waiting')).state;
+    await sleep(1500);
+    const later = await barState(page);
+    assert.equal(later.freshness, 'waiting');
+    assert.equal(later.placeholder, 'Waiting for the first prices…');
+    assert.notEqual(later.dotColour, GREEN_DOT, 'no green dot without prices');
+    assert.doesNotMatch(later.statusText, /live/i, `#status text: ${later.statusText}`);
+    assert.deepEqual(Object.keys(later.items), [], 'no items');
+    assert.equal(s.notice, null);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 12. Locale and sparklines off
+
+test('12. ?locale=vi-VN&sparklines=0: Intl.NumberFormat numbers, no sparklines and no history requests', TEST, async () => {
+  await withTicker('locale', {}, async ({ page, open }) => {
+    const history = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/v1/history/')) history.push(r.url()); });
+    await open('/?locale=vi-VN&sparklines=0');
+    const s = (await waitForBar(page, 'USD/VND as 25.412 (vi-VN)', (x) => x.items['USD/VND']?.price === '25.412')).state;
+    assert.equal(s.items.NVDA.price, '1.284,30');
+    assert.equal(s.items.BTC.price, '71.420,00');
+    assert.equal(s.items.NVDA.change, '1,42%');
+    for (const sym of SYMBOLS) assert.equal(s.items[sym].hasSpark, false, `${sym} has no sparkline`);
+    await sleep(500);
+    assert.deepEqual(history, [], 'no /v1/history requests without sparklines');
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 13. Page weight, requests before the first price, layout shift, 1280 px
+
+/** Chromium's network log (CDP) for one view: every HTTP request and its bytes on the wire. */
+async function networkLog(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const reqs = new Map();
+  const sockets = [];
+  cdp.on('Network.requestWillBeSent', (e) => { if (!reqs.has(e.requestId)) reqs.set(e.requestId, { url: e.request.url, wallMs: e.wallTime * 1000, bytes: 0, cached: false, status: null }); });
+  cdp.on('Network.requestServedFromCache', (e) => { const r = reqs.get(e.requestId); if (r) r.cached = true; });
+  cdp.on('Network.responseReceived', (e) => {
+    const r = reqs.get(e.requestId);
+    if (r) { r.status = e.response.status; r.cached ||= !!(e.response.fromDiskCache || e.response.fromMemoryCache); }
+  });
+  cdp.on('Network.loadingFinished', (e) => { const r = reqs.get(e.requestId); if (r) r.bytes = e.encodedDataLength; }); // headers included
+  cdp.on('Network.webSocketCreated', (e) => sockets.push(e.url));
+  return {
+    /** The view's figures; firstPriceWallMs: when the first price was drawn (wall clock). */
+    figures(firstPriceWallMs) {
+      const all = [...reqs.values()].filter((r) => /^https?:/.test(r.url));
+      return {
+        requests: all.length,
+        fromCache: all.filter((r) => r.cached).length,
+        bytes: all.reduce((n, r) => n + r.bytes, 0),
+        beforeFirstPrice: all.filter((r) => r.wallMs < firstPriceWallMs).map((r) => new URL(r.url).pathname),
+        webSockets: sockets.length,
+        paths: all.map((r) => `${new URL(r.url).pathname}${new URL(r.url).search} ${r.status}${r.cached ? ' (cache)' : ''} ${r.bytes} B`),
+      };
+    },
+    reset() { reqs.clear(); sockets.length = 0; },
+    detach: () => cdp.detach().catch(() => {}),
+  };
+}
+
+test('13. page weight (first and repeat view), 3 requests before the first price, no layout shift, five symbols without scrolling at 1280 px', { timeout: 90_000 }, async (t) => {
+  await withTicker('weight', { viewport: { width: 1280, height: 800 } }, async ({ context, page, daemon }) => {
+    const net = await networkLog(context, page);
+    const view = async () => {
+      net.reset();
+      await page.goto(`${daemon.url}/`, { waitUntil: 'load' });
+      await waitForInitial(page);
+      await sleep(1500); // the sparklines' history requests, and any late shift
+      const timeline = await page.evaluate(() => ({ firstPrice: performance.timeOrigin + window.__firstPriceAt, cls: window.__cls, shifts: window.__shifts }));
+      return { ...net.figures(timeline.firstPrice), cls: timeline.cls, shifts: timeline.shifts };
+    };
+    const first = await view();
+    const layout = await page.evaluate(() => {
+      const bar = document.querySelector('#ticker .tkd-bar');
+      return {
+        scrolling: bar.hasAttribute('data-scrolling'),
+        inside: [...document.querySelectorAll('#ticker [data-symbol]')].every((li) => { const r = li.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; }),
+        listWidth: bar.querySelector('.tkd-items').scrollWidth,
+        viewport: bar.querySelector('.tkd-viewport').clientWidth,
+      };
+    });
+    const repeat = await view();
+    await net.detach();
+    const line = (v) => `${v.requests} requests (${v.fromCache} from cache), ${v.bytes} B incl. headers, ${v.beforeFirstPrice.length} before the first price, ${v.webSockets} WebSocket`;
+    t.diagnostic(`figure: page weight first view: ${line(first)}; repeat view: ${line(repeat)}; CLS first ${first.cls.toFixed(4)} repeat ${repeat.cls.toFixed(4)}; ` +
+      `items ${layout.listWidth} px in ${layout.viewport} px at 1280`);
+    t.diagnostic(`first view: ${first.paths.join(', ')}`);
+    t.diagnostic(`repeat view: ${repeat.paths.join(', ')}`);
+
+    // Requests before the first price: the page, the stylesheet and the bundle (the stream is a WebSocket).
+    assert.deepEqual(first.beforeFirstPrice, ['/', '/dist/ticker.min.css', '/dist/ticker-bar.min.js'], 'requests before the first price (first view)');
+    assert.ok(repeat.beforeFirstPrice.length <= 3, `repeat view: ${repeat.beforeFirstPrice.join(' ')}`);
+    assert.ok(!first.paths.some((p) => /ticker-bar\.js|tickerd\.js|client\.js|tickerd-core\.js|ticker\.css/.test(p)), 'only the bundle, never the unbundled modules');
+    const history = first.paths.filter((p) => p.startsWith('/v1/history/'));
+    assert.equal(history.length, 5, 'one history request per symbol');
+    for (const h of history) assert.match(h, /[?&]points=\d+/, 'history asked with points= (the sparkline width)');
+    // Budgets, once the daemon serves web/ with immutable caching and gzip (one line each):
+    // assert.ok(first.bytes <= 40_000, `first view ${first.bytes} B`);
+    // assert.ok(repeat.bytes <= 5_000, `repeat view ${repeat.bytes} B`);
+    for (const [name, v] of [['first', first], ['repeat', repeat]]) {
+      assert.ok(v.cls < 0.001, `${name} view: cumulative layout shift ${v.cls}: ${JSON.stringify(v.shifts)}`);
+    }
+    assert.equal(layout.scrolling, false, `the bar scrolls at 1280 px: the items need ${layout.listWidth} px, ${layout.viewport} px available`);
+    assert.equal(layout.inside, true, 'every item inside the window');
   });
 });

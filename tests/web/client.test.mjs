@@ -1,4 +1,4 @@
-// Unit tests for the browser client (web/tickerd-core.js, web/tickerd.js).
+// Unit tests for the browser client (web/tickerd-core.js, web/client.js).
 // Run: node --test tests/web/client.test.mjs   (node 18+, no packages)
 //
 // The pure logic is tested directly; connect() is driven with fake
@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 
 import {
   QuoteBook, backoffDelay, baseUrl, streamUrl, eventsUrl, snapshotUrl, historyUrl, parseSymbols, formatAge,
+  formatQuote, freshness, maxAgeMs, DEFAULT_MAX_AGE_MS,
 } from "../../web/tickerd-core.js";
-import { connect } from "../../web/tickerd.js";
+import { connect } from "../../web/client.js";
 
 const q = (symbol, seq, price = 100, extra = {}) => ({ symbol, seq, price, direction: "up", source: "sim", ...extra });
 const held = (book) => Object.fromEntries(book.list().map((x) => [x.symbol, x.seq]));
@@ -204,6 +205,8 @@ describe("URL building", () => {
   test("history URL escapes ids with / and has a window", () => {
     assert.equal(historyUrl("http://h:1", "USD/VND", "6h"), "http://h:1/v1/history/USD%2FVND?window=6h");
     assert.equal(historyUrl("http://h:1", "NVDA"), "http://h:1/v1/history/NVDA?window=1d");
+    assert.equal(historyUrl("http://h:1", "NVDA", "1d", 60), "http://h:1/v1/history/NVDA?window=1d&points=60");
+    assert.equal(historyUrl("http://h:1", "NVDA", "1h", 0), "http://h:1/v1/history/NVDA?window=1h");
   });
 
   test("parseSymbols and formatAge", () => {
@@ -215,6 +218,95 @@ describe("URL building", () => {
     assert.equal(formatAge(12 * 60e3), "12 min");
     assert.equal(formatAge(185 * 60e3), "3 h 5 min");
     assert.equal(formatAge(-5), "0 s");
+  });
+});
+
+describe("formatQuote: the daemon's strings, or Intl.NumberFormat for a locale", () => {
+  // As the daemon sends them (precision 0 and 2).
+  const vnd = { symbol: "USD/VND", price: 25412, change: -8, change_pct: -0.03, direction: "down",
+    display: { price: "25,412", change: "-8", change_pct: "▼ 0.03%" }, seq: 1, stale: false };
+  const btc = { symbol: "BTC", price: 71420, change: 594.93, change_pct: 0.84, direction: "up",
+    display: { price: "71,420.00", change: "+594.93", change_pct: "▲ 0.84%" }, seq: 2, stale: false };
+  const nvda = { symbol: "NVDA", price: 1284.3, change: 17.98, change_pct: 1.42, direction: "up",
+    display: { price: "1,284.30", change: "+17.98", change_pct: "▲ 1.42%" }, seq: 3, stale: false };
+
+  test("no locale: the display strings, without the arrow", () => {
+    assert.deepEqual(formatQuote(vnd), { price: "25,412", change: "-8", changePct: "0.03%" });
+    assert.deepEqual(formatQuote(btc), { price: "71,420.00", change: "+594.93", changePct: "0.84%" });
+  });
+
+  test("vi-VN groups with dots and keeps the symbol's decimals", () => {
+    assert.equal(formatQuote(vnd, "vi-VN").price, "25.412");
+    assert.equal(formatQuote(btc, "vi-VN").price, "71.420,00", "precision 2 keeps its zeros (JSON lost them)");
+    assert.equal(formatQuote(nvda, "vi-VN").price, "1.284,30");
+    assert.equal(formatQuote(nvda, "vi-VN").change, "+17,98");
+    assert.equal(formatQuote(nvda, "vi-VN").changePct, "1,42%");
+  });
+
+  test("en-US matches the daemon's own strings", () => {
+    for (const q of [vnd, btc, nvda]) {
+      const f = formatQuote(q, "en-US");
+      assert.equal(f.price, q.display.price, q.symbol);
+      assert.equal(f.change, q.display.change, q.symbol);
+      assert.equal(f.changePct, q.display.change_pct.replace(/^[▲▼] /, ""), q.symbol);
+    }
+  });
+});
+
+describe("freshness: the daemon's stale flag, or not heard of within max_age", () => {
+  const now = 1_000_000_000;
+  test("max_age from the quote when present, else the default", () => {
+    assert.equal(maxAgeMs({ max_age: 60 }), 60e3);
+    assert.equal(maxAgeMs({}), DEFAULT_MAX_AGE_MS);
+    assert.equal(maxAgeMs({ max_age: "60" }, 5000), 5000, "not a number: the default");
+    assert.equal(DEFAULT_MAX_AGE_MS, 15 * 60e3);
+  });
+  test("fresh while the last contact is within max_age; stale when the daemon says so", () => {
+    assert.equal(freshness({ stale: false, max_age: 20 }, now, now - 19_000), "fresh");
+    assert.equal(freshness({ stale: false, max_age: 20 }, now, now - 21_000), "expired");
+    assert.equal(freshness({ stale: true, max_age: 20 }, now, now), "stale");
+    assert.equal(freshness({ stale: false }, now, now - 14 * 60e3), "fresh", "default 15 min");
+    assert.equal(freshness({ stale: false }, now, now - 16 * 60e3), "expired");
+    assert.equal(freshness({ stale: false }, now, now - 30e3, 20e3), "expired", "a caller's default");
+    assert.equal(freshness({ stale: false }, now, 0), "expired", "never heard of");
+  });
+});
+
+describe("the package's entries", () => {
+  test("the client entry exports connect, fetchHistory and formatQuote only; the bar mountTicker only", async () => {
+    assert.deepEqual(Object.keys(await import("../../web/client.js")).sort(), ["connect", "fetchHistory", "formatQuote"]);
+    assert.deepEqual(Object.keys(await import("../../web/ticker-bar.js")), ["mountTicker"]);
+  });
+
+  test("importing the client never loads the bar (static import graph)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const seen = new Set();
+    const walk = (file) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const src = readFileSync(new URL(file, import.meta.url), "utf8");
+      for (const m of src.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+"(\.\/[^"]+)"/gm)) walk(new URL(m[1], new URL(file, import.meta.url)).href);
+    };
+    walk(new URL("../../web/client.js", import.meta.url).href);
+    const names = [...seen].map((u) => u.split("/").pop()).sort();
+    assert.deepEqual(names, ["client.js", "tickerd-core.js"]);
+  });
+
+  test("web/package.json: ES modules, separate entries with types, MIT, files that exist", async () => {
+    const { readFileSync, existsSync } = await import("node:fs");
+    const dir = new URL("../../web/", import.meta.url);
+    const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8"));
+    assert.equal(pkg.type, "module");
+    assert.equal(pkg.license, "MIT");
+    assert.ok(!pkg.private, "publishable");
+    assert.deepEqual(pkg.exports["."], { types: "./client.d.ts", default: "./client.js" });
+    assert.deepEqual(pkg.exports["./bar"], { types: "./ticker-bar.d.ts", default: "./ticker-bar.js" });
+    for (const f of pkg.files) assert.ok(existsSync(new URL(f, dir)), `files: ${f} does not exist`);
+    const targets = Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e)));
+    for (const t of targets) {
+      assert.ok(existsSync(new URL(t, dir)), `exports: ${t} does not exist`);
+      assert.ok(t === "./package.json" || pkg.files.includes(t.slice(2)), `exports: ${t} is not in files`);
+    }
   });
 });
 
