@@ -175,9 +175,11 @@ api_response metrics_exposition(server_state& st) {
         sr.has_quote = s.has_quote;
         sr.stale = s.stale;
         sr.age_seconds = std::chrono::duration<double>(now - s.last_confirmed).count();
+        // The active source is the one whose quote is served; before any quote, the one the gate waits for.
         const std::size_t active = st.active_source ? st.active_source(s.slot) : 0;
         for (std::size_t rank = 0; rank < sym->sources.size(); ++rank) {
-            sr.sources.emplace_back(sym->sources[rank].provider, rank == active);
+            const auto& provider = sym->sources[rank].provider;
+            sr.sources.emplace_back(provider, s.has_quote ? provider == s.source : rank == active);
         }
         r.symbols.push_back(std::move(sr));
     }

@@ -459,3 +459,44 @@ TEST_CASE("a saved quote is not restored when the symbol's currency or precision
         CHECK_THAT(d.log_text(), !Catch::Contains("not restored"));
     }
 }
+
+TEST_CASE("metrics of a restored quote: its age from received_at, its source active", "[integration][state][metrics]") {
+    yahoo_coinbase_market m;
+    yahoo(m, "120.50", "118.00");
+    scratch_dir state;
+    std::int64_t received_ms = 0;
+    {
+        daemon_process d(config(m.up), with_state(state));
+        const auto q = wait_quote(d, "NVDA", [](const json_doc& j) { return j.raw("/price") == "120.50"; });
+        received_ms = utc_ms(q.str("/received_at"));
+        REQUIRE(d.stop() == 0);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    // The restart puts finnhub first: the gate waits for it (its polls fail, too
+    // few to fail over within the test), while the quote served is Yahoo's.
+    m.up.set_route(yahoo_path("NVDA"), with_status(500, "{}"));
+    std::string cfg = config(m.up);
+    cfg.replace(cfg.find(R"(sources = ["yahoo:NVDA"])"), 24, R"(sources = ["finnhub:NVDA", "yahoo:NVDA"]
+failover_after = 1000)");
+    scratch_dir keys;
+    { std::ofstream(keys.path() / "finnhub") << "test-key\n"; }
+    cfg += fmt::format(R"(
+[providers.finnhub]
+base_url = "{}"
+interval = "1h"
+timeout = "1s"
+api_key_file = "{}"
+)",
+                       m.up.base_url(), (keys.path() / "finnhub").string());
+    daemon_options o = with_state(state);
+    daemon_process d(cfg, o);
+    const auto q = json_doc(http_get(d.port(), "/v1/quotes/NVDA").body);
+    REQUIRE(q.str("/source") == "yahoo");
+    const auto age = metric_value(d.port(), R"(tickerd_quote_age_seconds{symbol="NVDA"})");
+    REQUIRE(age);
+    const double expected = static_cast<double>(unix_now() * 1000 - received_ms) / 1000.0;
+    CHECK(*age >= 1.0);
+    CHECK(*age <= expected + 2.0);
+    CHECK(metric_value(d.port(), R"(tickerd_active_source{symbol="NVDA",provider="yahoo"})") == 1.0);
+    CHECK(metric_value(d.port(), R"(tickerd_active_source{symbol="NVDA",provider="finnhub"})") == 0.0);
+}
