@@ -187,7 +187,8 @@ int run_daemon(const config& cfg) {
     if (cfg.server.allowed_sites.empty()) {
         spdlog::info("any site may embed the bar (server.allowed_sites is empty)");
     } else {
-        spdlog::info("sites allowed to embed the bar (server.allowed_sites): {}", fmt::join(cfg.server.allowed_sites, ", "));
+        spdlog::info("sites allowed to embed the bar (server.allowed_sites): {}",
+                     fmt::join(cfg.server.allowed_sites, ", "));
     }
     if (ops) {
         // Logged before "listening on", which test harnesses and operators wait for.

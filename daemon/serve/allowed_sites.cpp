@@ -58,7 +58,8 @@ void report_refused_site(rate_limited_log& log, metrics& stats, std::string_view
     stats.origin_refused(websocket);
     // One key and one message: a flood of made-up Origins is one line a minute, not one each.
     log.failure("server.allowed_sites",
-                "a page of a site not in the list was refused (WebSocket upgrade: 403; other requests: no CORS headers)",
+                "a page of a site not in the list was refused "
+                "(WebSocket upgrade: 403; other requests: no CORS headers)",
                 " (last: " + std::string(websocket ? "WebSocket" : "HTTP") + " from Origin " +
                     printable(origin) + ")");
 }

@@ -254,8 +254,10 @@ api_response handle_api(const api_request& req, server_state& st) {
     if (!t.valid) return error(400, "malformed URL escape");
     // With server.ops_listen, its listener answers the ops endpoints only, and /metrics leaves the public one.
     const bool ops_path = t.path == "/metrics" || t.path == "/healthz" || t.path == "/readyz";
-    if (req.ops_listener && !ops_path) return error(404, "no such endpoint (this listener serves /metrics, /healthz and /readyz)");
-    if (!req.ops_listener && t.path == "/metrics" && st.cfg.server.ops_listen_set) return error(404, "no such endpoint");
+    if (req.ops_listener && !ops_path)
+        return error(404, "no such endpoint (this listener serves /metrics, /healthz and /readyz)");
+    if (!req.ops_listener && t.path == "/metrics" && st.cfg.server.ops_listen_set)
+        return error(404, "no such endpoint");
     if (t.path == "/v1/snapshot") return snapshot(t, req, st);
     if (t.path.starts_with("/v1/quotes/")) return one_quote(std::string_view(t.path).substr(11), req, st);
     if (t.path == "/healthz") return health(st);

@@ -106,7 +106,8 @@ private:
             report_refused_site(state_.refused_sites, state_.stats, req[http::field::origin], upgrade_request);
         const auto t = parse_target(req.target());
         if (t.valid && t.path == "/v1/stream" && upgrade_request) return upgrade(std::move(req), t);
-        if (!ops_ && t.valid && t.path == "/v1/events" && req.method() == http::verb::get) return events(std::move(req), t);
+        if (!ops_ && t.valid && t.path == "/v1/events" && req.method() == http::verb::get)
+            return events(std::move(req), t);
         const api_request ar{req.method_string(), req.target(), req[http::field::if_none_match],
                              req[http::field::if_modified_since], ops_};
         respond(handle_api(ar, state_), req.version(), req.keep_alive(), req.method() == http::verb::head);

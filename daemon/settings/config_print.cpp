@@ -60,7 +60,7 @@ toml::table server_table(const server_config& s) {
     t.insert("allowed_sites", std::move(sites));
     if (s.ops_listen_set) {
         const bool v6 = s.ops_listen_host.find(':') != std::string::npos;
-        t.insert("ops_listen", v6 ? fmt::format("[{}]:{}", s.ops_listen_host, s.ops_listen_port) : fmt::format("{}:{}", s.ops_listen_host, s.ops_listen_port));
+        t.insert("ops_listen", fmt::format(fmt::runtime(v6 ? "[{}]:{}" : "{}:{}"), s.ops_listen_host, s.ops_listen_port));
     }
     return t;
 }

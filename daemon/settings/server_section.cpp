@@ -148,7 +148,8 @@ server_config read_server(const toml::table& t) {
     }
     if (s.ops_listen_set && s.ops_listen_port != 0 && s.ops_listen_port == s.listen_port &&
         s.ops_listen_host == s.listen_host)
-        fail("server.ops_listen", "must not be the address of server.listen (the ops endpoints need a listener of their own)",
+        fail("server.ops_listen",
+             "must not be the address of server.listen (the ops endpoints need a listener of their own)",
              t.get("ops_listen"));
     return s;
 }
