@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "ops/fd_limit.hpp"
@@ -106,6 +107,11 @@ std::string open_listener(listener& http, const config& cfg) {
     return http.bind(cfg.server.listen_host, cfg.server.listen_port);
 }
 
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& ep) {
+    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    return fmt::format("http://{}:{}", host, ep.port());
+}
+
 static_files load_web_root(const config& cfg) {
     const std::string web_root = cfg.server.web_root.empty() ? TICKERD_DEFAULT_WEB_ROOT : cfg.server.web_root;
     std::string web_error;
@@ -164,15 +170,34 @@ int run_daemon(const config& cfg) {
         spdlog::critical("cannot listen: {}", err);
         return 1;
     }
+    // server.ops_listen: always bound here, also under socket activation (which passes the main socket only).
+    std::shared_ptr<listener> ops;
+    if (cfg.server.ops_listen_set) {
+        ops = std::make_shared<listener>(ioc, state, true);
+        if (auto err = ops->bind(cfg.server.ops_listen_host, cfg.server.ops_listen_port); !err.empty()) {
+            spdlog::critical("cannot listen on server.ops_listen: {}", err);
+            return 1;
+        }
+    }
     // The feeds of the running config; SIGHUP replaces them (see reloader). Set up
     // before "listening on" is logged, so a SIGHUP from then on is always a reload.
     reloader live(ioc, std::make_shared<const config>(cfg), read_provider_keys(cfg),
                   feed_deps{ioc.get_executor(), providers, in, upstream_log, stats, history, &day_refs}, store, gate,
                   clients, state);
-    const auto ep = http->local_endpoint();
-    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-    spdlog::info("tickerd {} listening on http://{}:{} ({} symbols, {} io threads)", TICKERD_VERSION, host, ep.port(),
-                 cfg.symbols.size(), threads);
+    if (cfg.server.allowed_sites.empty()) {
+        spdlog::info("any site may embed the bar (server.allowed_sites is empty)");
+    } else {
+        spdlog::info("sites allowed to embed the bar (server.allowed_sites): {}",
+                     fmt::join(cfg.server.allowed_sites, ", "));
+    }
+    if (ops) {
+        // Logged before "listening on", which test harnesses and operators wait for.
+        spdlog::info("ops endpoints (/metrics, /healthz, /readyz) on {}; /metrics is not served on the main listener",
+                     endpoint_text(ops->local_endpoint()));
+        ops->start();
+    }
+    spdlog::info("tickerd {} listening on {} ({} symbols, {} io threads)", TICKERD_VERSION,
+                 endpoint_text(http->local_endpoint()), cfg.symbols.size(), threads);
     http->start();
 
     // The daemon's own timers and its SIGTERM handler share one strand: the
@@ -190,6 +215,7 @@ int run_daemon(const config& cfg) {
         spdlog::info("received signal {}: shutting down", sig);
         for (const auto& timer : {expiry, status_timer, watchdog_timer}) timer->cancel();
         http->stop();
+        if (ops) ops->stop();
         live.stop();
         clients.close_all();
         // Give clients a moment to complete the closing handshake.

@@ -92,8 +92,10 @@ std::string encode_quote(const symbol_config& sym, const quote& q) {
                    to_string(q.dir));
     fmt::format_to(std::back_inserter(out), ",\"display\":{{\"price\":\"{}\",\"change\":\"{}\",\"change_pct\":\"{}{}%\"}}",
                    q.price.to_grouped(p), signed_text(q.change, p), arrow, abs_pct.to_string(2));
-    fmt::format_to(std::back_inserter(out), ",\"market\":\"{}\",\"stale\":{},\"source\":", to_string(q.market),
-                   q.stale ? "true" : "false");
+    // max_age: the symbol's max_age in whole seconds (rounded up): how old a quote may get before it is stale.
+    fmt::format_to(std::back_inserter(out), ",\"market\":\"{}\",\"stale\":{},\"max_age\":{},\"source\":",
+                   to_string(q.market), q.stale ? "true" : "false",
+                   std::chrono::ceil<std::chrono::seconds>(sym.max_age).count());
     out += json_string(q.source);
     fmt::format_to(std::back_inserter(out), ",\"as_of\":\"{}\",\"received_at\":\"{}\",\"seq\":{}}}", format_utc(q.as_of),
                    format_utc(q.received_at), q.seq);

@@ -193,6 +193,8 @@ std::size_t snapshot_store::restore(const std::vector<quote>& saved) {
         auto pub = std::make_shared<published_quote>();
         pub->json = std::make_shared<const std::string>(encode_quote(*layout_->slots[*idx], q));
         pub->q = std::move(q);
+        // Last confirmed when it was received: its age (metrics) counts from then, not from the epoch.
+        entries_[*idx].last_confirmed = pub->q.received_at;
         entries_[*idx].current = std::move(pub);
         ++restored;
     }

@@ -2,6 +2,8 @@
 // Parsing is strict: any missing field, wrong type or bad value fails the whole file.
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "tickerd/protocol.hpp"
@@ -126,6 +128,10 @@ saved_state parse_root(const dom::element& doc) {
         saved_symbol sym;
         sym.id = std::string(as_string(field(o, "id", where), where + ".id"));
         if (sym.id.empty()) fail(where + ".id is empty");
+        // Optional: files of an earlier tickerd have neither.
+        dom::element cur_e, prec_e;
+        if (!o.at_key("currency").get(cur_e)) sym.currency = std::string(as_string(cur_e, where + ".currency"));
+        if (!o.at_key("precision").get(prec_e)) sym.precision = static_cast<int>(as_int(prec_e, where + ".precision"));
         const dom::element qe = field(o, "quote", where);
         if (!qe.is_null()) sym.last = parse_quote(qe, sym.id, where + ".quote");
         std::size_t k = 0;
@@ -153,6 +159,24 @@ saved_state parse_root(const dom::element& doc) {
 }
 
 }  // namespace
+
+std::string restore_refusal(const symbol_config& sym, const saved_symbol& saved) {
+    if (!saved.last) return "no saved quote to tell its source";
+    const std::string& source = saved.last->source;
+    const bool configured = std::any_of(sym.sources.begin(), sym.sources.end(),
+                                        [&](const source_ref& s) { return s.provider == source; });
+    if (!configured) {
+        std::string names;
+        for (const auto& s : sym.sources) names += (names.empty() ? "" : ", ") + s.provider;
+        return fmt::format("its source {} is not one of the configured sources ({})", source, names);
+    }
+    if (!saved.currency || !saved.precision) return "saved without its currency and precision (an earlier tickerd)";
+    if (*saved.currency != sym.currency)
+        return fmt::format("its currency {} is not the configured {}", *saved.currency, sym.currency);
+    if (*saved.precision != sym.precision)
+        return fmt::format("its precision {} is not the configured {}", *saved.precision, sym.precision);
+    return {};
+}
 
 result<saved_state, std::string> parse_state(std::string_view bytes) {
     if (bytes.empty()) return std::string("empty file");
@@ -201,6 +225,11 @@ std::string serialise_state(const saved_state& s) {
         first = false;
         out += "\n{\"id\":";
         out += json_string(sym.id);
+        if (sym.currency) {
+            out += ",\"currency\":";
+            out += json_string(*sym.currency);
+        }
+        if (sym.precision) fmt::format_to(std::back_inserter(out), ",\"precision\":{}", *sym.precision);
         out += ",\"quote\":";
         if (sym.last) {
             append_quote(out, *sym.last);

@@ -248,6 +248,11 @@ std::string metrics::render(const scrape_reading& r) const {
     for (const auto t : transports) {
         e.sample("tickerd_slow_client_disconnects_total", {{"transport", to_string(t)}}, slow_disconnects_[index(t)].load(relaxed));
     }
+    e.family("tickerd_origin_refused_total", "counter",
+             "Requests from pages of sites not in server.allowed_sites: WebSocket upgrades refused (kind=websocket), "
+             "other requests answered without CORS headers (kind=cors).");
+    e.sample("tickerd_origin_refused_total", {{"kind", "websocket"}}, origin_refused_ws_.load(relaxed));
+    e.sample("tickerd_origin_refused_total", {{"kind", "cors"}}, origin_refused_cors_.load(relaxed));
     e.family("tickerd_config_reloads_total", "counter", "Configuration reloads (SIGHUP) by outcome.");
     e.sample("tickerd_config_reloads_total", {{"outcome", "ok"}}, reloads_ok_.load(relaxed));
     e.sample("tickerd_config_reloads_total", {{"outcome", "failed"}}, reloads_failed_.load(relaxed));

@@ -111,6 +111,9 @@ public:
     void updates_dropped(std::size_t n) { dropped_.fetch_add(n, std::memory_order_relaxed); }
     void update_coalesced() { coalesced_.fetch_add(1, std::memory_order_relaxed); }
     void updates_coalesced(std::uint64_t n) { coalesced_.fetch_add(n, std::memory_order_relaxed); }
+    // A request from a page of a site not in server.allowed_sites: a WebSocket upgrade refused with 403, or
+    // any other request answered without CORS headers.
+    void origin_refused(bool websocket) { (websocket ? origin_refused_ws_ : origin_refused_cors_).fetch_add(1, std::memory_order_relaxed); }
 
     // --- quotes ---
     void bad_tick_held() { bad_ticks_held_.fetch_add(1, std::memory_order_relaxed); }
@@ -137,6 +140,8 @@ private:
     std::array<std::string, max_providers> provider_names_;
     std::array<provider_metrics, max_providers> providers_;
     std::atomic<std::size_t> provider_count_{0};  // slots [0, count) are named and published
+    std::atomic<std::uint64_t> origin_refused_ws_{0};
+    std::atomic<std::uint64_t> origin_refused_cors_{0};
 
     std::array<std::atomic<std::uint64_t>, stream_transport_count> messages_sent_{};
     std::array<std::atomic<std::uint64_t>, stream_transport_count> bytes_sent_{};

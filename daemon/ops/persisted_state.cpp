@@ -9,8 +9,11 @@
 namespace tickerd {
 namespace {
 
-// Puts back what an earlier run saved, for symbols and sources
-// still configured: quotes (stale until a fresh poll), history, day references.
+// Puts back what an earlier run saved, for symbols and sources still
+// configured: quotes (stale until a fresh poll), history, day references. A
+// symbol's quote and history are put back together or not at all: only when
+// the quote's source is one of the symbol's configured sources and its currency
+// and precision are unchanged (restore_refusal); each refusal is logged.
 void restore_state(const config& cfg, const saved_state& saved, snapshot_store& store, price_history& history,
                    day_reference_book& day_refs, const std::string& from) {
     const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_type::now());
@@ -19,7 +22,14 @@ void restore_state(const config& cfg, const saved_state& saved, snapshot_store& 
     for (const saved_symbol& s : saved.symbols) {
         const auto idx = store.index_of(s.id);
         if (!idx) continue;  // no longer configured
-        if (s.last) quotes.push_back(*s.last);
+        const auto sym = store.symbol(*idx);
+        if (!sym) continue;
+        if (!s.last && s.history.empty()) continue;  // nothing saved for it
+        if (const std::string why = restore_refusal(*sym, s); !why.empty()) {
+            spdlog::info("state: {}: saved quote and {} history points not restored: {}", s.id, s.history.size(), why);
+            continue;
+        }
+        quotes.push_back(*s.last);
         if (!s.history.empty()) {
             history.import_series(*idx, s.history, now);
             ++histories;
@@ -48,6 +58,8 @@ saved_state collect_state(const snapshot_store& store, const price_history& hist
     for (const std::size_t slot : layout->order) {
         saved_symbol sym;
         sym.id = layout->slots[slot]->id;
+        sym.currency = layout->slots[slot]->currency;
+        sym.precision = layout->slots[slot]->precision;
         if (auto cur = store.get(slot)) sym.last = cur->q;
         sym.history = history.export_series(slot);
         s.symbols.push_back(std::move(sym));

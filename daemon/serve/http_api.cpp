@@ -175,9 +175,11 @@ api_response metrics_exposition(server_state& st) {
         sr.has_quote = s.has_quote;
         sr.stale = s.stale;
         sr.age_seconds = std::chrono::duration<double>(now - s.last_confirmed).count();
+        // The active source is the one whose quote is served; before any quote, the one the gate waits for.
         const std::size_t active = st.active_source ? st.active_source(s.slot) : 0;
         for (std::size_t rank = 0; rank < sym->sources.size(); ++rank) {
-            sr.sources.emplace_back(sym->sources[rank].provider, rank == active);
+            const auto& provider = sym->sources[rank].provider;
+            sr.sources.emplace_back(provider, s.has_quote ? provider == s.source : rank == active);
         }
         r.symbols.push_back(std::move(sr));
     }
@@ -250,6 +252,12 @@ api_response handle_api(const api_request& req, server_state& st) {
     }
     const auto t = parse_target(req.target);
     if (!t.valid) return error(400, "malformed URL escape");
+    // With server.ops_listen, its listener answers the ops endpoints only, and /metrics leaves the public one.
+    const bool ops_path = t.path == "/metrics" || t.path == "/healthz" || t.path == "/readyz";
+    if (req.ops_listener && !ops_path)
+        return error(404, "no such endpoint (this listener serves /metrics, /healthz and /readyz)");
+    if (!req.ops_listener && t.path == "/metrics" && st.cfg.server.ops_listen_set)
+        return error(404, "no such endpoint");
     if (t.path == "/v1/snapshot") return snapshot(t, req, st);
     if (t.path.starts_with("/v1/quotes/")) return one_quote(std::string_view(t.path).substr(11), req, st);
     if (t.path == "/healthz") return health(st);

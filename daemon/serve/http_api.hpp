@@ -14,6 +14,7 @@ struct api_request {
     std::string_view target;         // path and query as received
     std::string_view if_none_match;      // header value, may be empty
     std::string_view if_modified_since;  // header value, may be empty
+    bool ops_listener = false;           // received by the ops listener (server.ops_listen)
 };
 
 struct api_response {

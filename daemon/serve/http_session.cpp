@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "serve/allowed_sites.hpp"
 #include "serve/http_api.hpp"
 #include "serve/sse_session.hpp"
 #include "serve/ws_session.hpp"
@@ -45,11 +46,11 @@ bool is_malformed(beast::error_code ec) {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-    http_session(net::ip::tcp::socket&& socket, ip_address peer, connection_slot slot, server_state& state)
-        : stream_(std::move(socket)), peer_(peer), slot_(std::move(slot)), state_(state) {}
+    http_session(net::ip::tcp::socket&& socket, ip_address peer, connection_slot slot, server_state& state, bool ops)
+        : stream_(std::move(socket)), peer_(peer), slot_(std::move(slot)), state_(state), ops_(ops) {}
 
     void run() {
-        cors_ = cors_origin({});
+        cors_ = cors_allow_origin(check_site(state_.cfg.server.allowed_sites, {}, {}), {});
         do_read();
     }
 
@@ -96,12 +97,19 @@ private:
         if (!admit_client(req)) {
             return send_error_and_close(http::status::service_unavailable, "too many connections from this address");
         }
-        cors_ = cors_origin(req[http::field::origin]);
+        // The ops listener serves no pages: no streams, no CORS.
+        const bool upgrade_request = !ops_ && beast::websocket::is_upgrade(req);
+        site_ = ops_ ? site_verdict::no_origin
+                     : check_site(state_.cfg.server.allowed_sites, req[http::field::origin], req[http::field::host]);
+        cors_ = cors_allow_origin(site_, req[http::field::origin]);
+        if (site_ == site_verdict::refused)
+            report_refused_site(state_.refused_sites, state_.stats, req[http::field::origin], upgrade_request);
         const auto t = parse_target(req.target());
-        if (t.valid && t.path == "/v1/stream" && beast::websocket::is_upgrade(req)) return upgrade(std::move(req), t);
-        if (t.valid && t.path == "/v1/events" && req.method() == http::verb::get) return events(std::move(req), t);
+        if (t.valid && t.path == "/v1/stream" && upgrade_request) return upgrade(std::move(req), t);
+        if (!ops_ && t.valid && t.path == "/v1/events" && req.method() == http::verb::get)
+            return events(std::move(req), t);
         const api_request ar{req.method_string(), req.target(), req[http::field::if_none_match],
-                             req[http::field::if_modified_since]};
+                             req[http::field::if_modified_since], ops_};
         respond(handle_api(ar, state_), req.version(), req.keep_alive(), req.method() == http::verb::head);
     }
 
@@ -118,23 +126,6 @@ private:
         const ip_address client = client_address(peer_, forwarded, state_.cfg.server.trusted_proxies);
         // The proxy itself is not limited per IP; it carries many clients.
         return state_.connections.reassign(slot_, client == peer_ ? std::string() : client.to_string());
-    }
-
-    // The Access-Control-Allow-Origin value for a request from `origin` (empty: none).
-    std::string cors_origin(std::string_view origin) const {
-        const auto& allowed = state_.cfg.server.cors_origins;
-        if (std::find(allowed.begin(), allowed.end(), "*") != allowed.end()) return "*";
-        if (origin.empty()) return {};
-        const std::string o = lower(origin);
-        return std::find(allowed.begin(), allowed.end(), o) != allowed.end() ? std::string(origin) : std::string();
-    }
-
-    // server.allowed_origins empty: any. A request without Origin is not from a
-    // browser page (which always sends it on upgrades) and is let through.
-    bool origin_allowed(std::string_view origin) const {
-        const auto& allowed = state_.cfg.server.allowed_origins;
-        if (allowed.empty() || origin.empty()) return true;
-        return std::find(allowed.begin(), allowed.end(), lower(origin)) != allowed.end();
     }
 
     // ?symbols= and ?since= (or Last-Event-ID) of /v1/stream and /v1/events; an error text when invalid.
@@ -164,8 +155,10 @@ private:
     }
 
     void upgrade(http::request<http::string_body> req, const parsed_target& t) {
-        if (!origin_allowed(req[http::field::origin])) {
-            return respond(error_response(403, "origin not allowed"), req.version(), false, false);
+        // A request without Origin is not from a browser page (which always sends it on upgrades): let through.
+        if (site_ == site_verdict::refused) {
+            return respond(error_response(403, "origin not allowed: this site is not in server.allowed_sites"),
+                           req.version(), false, false);
         }
         stream_request what;
         if (auto err = stream_params(t, {}, what); !err.empty()) {
@@ -197,7 +190,7 @@ private:
         res->set(http::field::content_type, ar.content_type);
         if (ar.no_cache) res->set(http::field::cache_control, "no-cache");
         if (!ar.etag.empty()) res->set(http::field::etag, ar.etag);
-        // Public, read-only market data: pages of server.cors_origins may read it.
+        // Public, read-only market data: pages of server.allowed_sites (any site when empty) may read it.
         set_cors(*res);
         for (const auto& [k, v] : ar.headers) res->set(k, v);
         res->keep_alive(keep_alive);
@@ -225,6 +218,8 @@ private:
     }
 
     void set_cors(http::response<http::string_body>& res) const {
+        // With a list, the answer depends on the Origin: caches must keep one per Origin.
+        if (!state_.cfg.server.allowed_sites.empty()) res.set(http::field::vary, "Origin");
         if (cors_.empty()) return;
         res.set(http::field::access_control_allow_origin, cors_);
         res.set(http::field::access_control_expose_headers, "ETag");
@@ -251,7 +246,9 @@ private:
     ip_address peer_;
     connection_slot slot_;
     std::string cors_ = "*";  // for the request being answered
+    site_verdict site_ = site_verdict::any_site;  // of the request being answered
     server_state& state_;
+    const bool ops_;  // accepted by the ops listener (server.ops_listen)
 };
 
 ip_address peer_address(const net::ip::tcp::socket& socket) {
@@ -286,7 +283,7 @@ std::optional<connection_slot> admit_connection(net::ip::tcp::socket& socket, co
 
 }  // namespace
 
-void start_http_session(net::ip::tcp::socket socket, server_state& state) {
+void start_http_session(net::ip::tcp::socket socket, server_state& state, bool ops) {
     const ip_address peer = peer_address(socket);
     auto slot = admit_connection(socket, peer, state);
     if (!slot) return;
@@ -294,7 +291,7 @@ void start_http_session(net::ip::tcp::socket socket, server_state& state) {
         beast::error_code ignored;
         socket.set_option(net::socket_base::send_buffer_size(static_cast<int>(n)), ignored);
     }
-    std::make_shared<http_session>(std::move(socket), peer, std::move(*slot), state)->run();
+    std::make_shared<http_session>(std::move(socket), peer, std::move(*slot), state, ops)->run();
 }
 
 }  // namespace tickerd

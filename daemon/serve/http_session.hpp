@@ -7,6 +7,7 @@
 
 namespace tickerd {
 
-void start_http_session(boost::asio::ip::tcp::socket socket, server_state& state);
+// `ops`: accepted by the ops listener (server.ops_listen), which answers only /metrics, /healthz and /readyz.
+void start_http_session(boost::asio::ip::tcp::socket socket, server_state& state, bool ops = false);
 
 }  // namespace tickerd

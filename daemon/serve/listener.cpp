@@ -11,8 +11,8 @@ namespace tickerd {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-listener::listener(net::io_context& ioc, server_state& state)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()), state_(state) {}
+listener::listener(net::io_context& ioc, server_state& state, bool ops)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()), state_(state), ops_(ops) {}
 
 std::string listener::bind(const std::string& host, std::uint16_t port) {
     boost::system::error_code ec;
@@ -68,7 +68,7 @@ void listener::do_accept() {
         // Small pushed updates must leave at once, not wait for Nagle's algorithm.
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        start_http_session(std::move(socket), self->state_);
+        start_http_session(std::move(socket), self->state_, self->ops_);
         self->do_accept();
     });
 }

@@ -13,7 +13,8 @@ namespace tickerd {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-    listener(boost::asio::io_context& ioc, server_state& state);
+    // `ops`: the listener of server.ops_listen (its sessions answer only /metrics, /healthz and /readyz).
+    listener(boost::asio::io_context& ioc, server_state& state, bool ops = false);
     // Binds and listens; returns an error text on failure (port in use, bad address).
     std::string bind(const std::string& host, std::uint16_t port);
     // Takes over a listening TCP socket passed by systemd socket activation
@@ -30,6 +31,7 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer retry_;
     server_state& state_;
+    const bool ops_;
 };
 
 }  // namespace tickerd

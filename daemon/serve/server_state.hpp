@@ -8,6 +8,7 @@
 #include "serve/connection_limiter.hpp"
 #include "serve/hub.hpp"
 #include "ops/metrics.hpp"
+#include "ops/rate_limited_log.hpp"
 #include "serve/static_files.hpp"
 #include "tickerd/price_history.hpp"
 #include "tickerd/config.hpp"
@@ -39,6 +40,7 @@ struct server_state {
     std::function<std::size_t(std::size_t)> active_source;
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     connection_limiter connections;  // limits.max_connections and max_connections_per_ip
+    rate_limited_log refused_sites;  // pages of sites not in server.allowed_sites
 
     // GET /v1/snapshot (unfiltered) is built once per seq and shared.
     shared_text snapshot_body(std::uint64_t& seq_out);

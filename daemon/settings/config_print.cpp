@@ -55,12 +55,13 @@ toml::table server_table(const server_config& s) {
         proxies.push_back(fmt::format("{}/{}", net.base.to_string(), net.base.v4 ? net.prefix - 96 : net.prefix));
     }
     t.insert("trusted_proxies", std::move(proxies));
-    toml::array origins;
-    for (const auto& o : s.allowed_origins) origins.push_back(o);
-    t.insert("allowed_origins", std::move(origins));
-    toml::array cors;
-    for (const auto& o : s.cors_origins) cors.push_back(o);
-    t.insert("cors_origins", std::move(cors));
+    toml::array sites;
+    for (const auto& o : s.allowed_sites) sites.push_back(o);
+    t.insert("allowed_sites", std::move(sites));
+    if (s.ops_listen_set) {
+        const bool v6 = s.ops_listen_host.find(':') != std::string::npos;
+        t.insert("ops_listen", fmt::format(fmt::runtime(v6 ? "[{}]:{}" : "{}:{}"), s.ops_listen_host, s.ops_listen_port));
+    }
     return t;
 }
 

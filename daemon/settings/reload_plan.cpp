@@ -23,8 +23,10 @@ reload_plan plan_reload(const config& running, config loaded) {
         !std::equal(a.trusted_proxies.begin(), a.trusted_proxies.end(), b.trusted_proxies.begin(),
                     [](const ip_network& x, const ip_network& y) { return x.base == y.base && x.prefix == y.prefix; }))
         keys.emplace_back("server.trusted_proxies");
-    if (a.allowed_origins != b.allowed_origins) keys.emplace_back("server.allowed_origins");
-    if (a.cors_origins != b.cors_origins) keys.emplace_back("server.cors_origins");
+    if (a.allowed_sites != b.allowed_sites) keys.emplace_back("server.allowed_sites");
+    if (a.ops_listen_set != b.ops_listen_set || a.ops_listen_host != b.ops_listen_host ||
+        a.ops_listen_port != b.ops_listen_port)
+        keys.emplace_back("server.ops_listen");
     // Connection accounting and every session's limits are set up at start.
     const limits_config& la = running.limits;
     const limits_config& lb = loaded.limits;

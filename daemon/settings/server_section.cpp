@@ -1,6 +1,8 @@
 // [server] (listening, threads, state, proxies, origins) and [limits] (per-connection limits).
 #include <cctype>
 #include <limits>
+#include <tuple>
+#include <utility>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -35,7 +37,8 @@ bool is_ipv4(std::string_view s) {
     return parts == 4;
 }
 
-void parse_listen(const toml::node& n, const std::string& key, server_config& out) {
+// "host:port" or "[v6]:port" into host and port.
+std::pair<std::string, std::uint16_t> parse_listen(const toml::node& n, const std::string& key) {
     const std::string s = get_string(n, key);
     std::string_view host;
     std::string_view port;
@@ -64,15 +67,13 @@ void parse_listen(const toml::node& n, const std::string& key, server_config& ou
     }
     const auto p = parse_port(port);
     if (!p) fail(key, fmt::format("\"{}\": the port must be a number from 0 to 65535", port), &n);
-    out.listen_host = std::string(host);
-    out.listen_port = *p;
+    return {std::string(host), *p};
 }
 
 // "https://example.com[:port]": scheme and host, no path; compared case-insensitively.
-std::vector<std::string> read_origins(const toml::node& n, const std::string& key, bool star) {
+std::vector<std::string> read_origins(const toml::node& n, const std::string& key) {
     std::vector<std::string> out;
     for_each_string(n, key, [&](const std::string& v, const std::string& k, const toml::node& item) {
-        if (star && v == "*") return out.push_back(v);
         std::string lower = v;
         for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         std::string_view rest;
@@ -83,9 +84,9 @@ std::vector<std::string> read_origins(const toml::node& n, const std::string& ke
         const bool port_ok = colon == std::string_view::npos || parse_port(rest.substr(colon + 1)).value_or(0) != 0;
         if (rest.empty() || !port_ok || (!is_hostname(host) && !(host.starts_with('[') && host.ends_with(']'))))
             fail(k,
-                 fmt::format("\"{}\": expected an origin such as \"https://example.com\" (scheme and host, no "
-                             "path){}",
-                             v, star ? ", or \"*\"" : ""),
+                 fmt::format("\"{}\": expected a site's origin such as \"https://news.example.com\" (scheme and "
+                             "host, no path; leave the list empty for any site)",
+                             v),
                  &item);
         out.push_back(lower);
     });
@@ -97,8 +98,10 @@ server_config read_server(const toml::table& t) {
     server_config s;
     check_keys(t, "server",
                {"listen", "threads", "ping_interval", "heartbeat_interval", "max_queued_messages", "web_root", "state_dir",
-                "state_save_interval", "trusted_proxies", "allowed_origins", "cors_origins"});
-    if (const auto* n = t.get("listen")) parse_listen(*n, "server.listen", s);
+                "state_save_interval", "trusted_proxies", "allowed_sites", "ops_listen",
+                // Replaced by allowed_sites: named so that the error says so.
+                "allowed_origins", "cors_origins"});
+    if (const auto* n = t.get("listen")) std::tie(s.listen_host, s.listen_port) = parse_listen(*n, "server.listen");
     if (const auto* n = t.get("threads")) s.threads = static_cast<unsigned>(get_int(*n, "server.threads", 0, max_threads));
     if (const auto* n = t.get("ping_interval")) s.ping_interval = get_duration(*n, "server.ping_interval", true);
     if (const auto* n = t.get("heartbeat_interval"))
@@ -131,8 +134,23 @@ server_config read_server(const toml::table& t) {
             s.trusted_proxies.push_back(*net);
         });
     }
-    if (const auto* n = t.get("allowed_origins")) s.allowed_origins = read_origins(*n, "server.allowed_origins", false);
-    if (const auto* n = t.get("cors_origins")) s.cors_origins = read_origins(*n, "server.cors_origins", true);
+    for (const char* old : {"allowed_origins", "cors_origins"}) {
+        if (const auto* n = t.get(old))
+            fail(join("server", old),
+                 "replaced by server.allowed_sites (one list of the sites allowed to embed the bar, for both the "
+                 "WebSocket Origin check and CORS; empty or absent: any site)",
+                 n);
+    }
+    if (const auto* n = t.get("allowed_sites")) s.allowed_sites = read_origins(*n, "server.allowed_sites");
+    if (const auto* n = t.get("ops_listen")) {
+        std::tie(s.ops_listen_host, s.ops_listen_port) = parse_listen(*n, "server.ops_listen");
+        s.ops_listen_set = true;
+    }
+    if (s.ops_listen_set && s.ops_listen_port != 0 && s.ops_listen_port == s.listen_port &&
+        s.ops_listen_host == s.listen_host)
+        fail("server.ops_listen",
+             "must not be the address of server.listen (the ops endpoints need a listener of their own)",
+             t.get("ops_listen"));
     return s;
 }
 

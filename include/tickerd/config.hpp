@@ -30,8 +30,14 @@ struct server_config {
     std::string state_dir;                          // empty: $STATE_DIRECTORY, $XDG_STATE_HOME/tickerd, ~/.local/state/tickerd
     milliseconds state_save_interval{5'000};        // saves at most this often, when something changed
     std::vector<ip_network> trusted_proxies;        // X-Forwarded-For is honoured only from these peers
-    std::vector<std::string> allowed_origins;       // WebSocket upgrade Origin allow-list; empty: any origin
-    std::vector<std::string> cors_origins{"*"};     // Access-Control-Allow-Origin allow-list for the HTTP API
+    // Sites allowed to embed the bar (origins, lower case): the WebSocket Origin
+    // check and CORS both follow it. Empty: any site.
+    std::vector<std::string> allowed_sites;
+    // The ops endpoints' own listener (/metrics, /healthz, /readyz); unset: none,
+    // and /metrics is served on the main listener.
+    bool ops_listen_set = false;
+    std::string ops_listen_host;
+    std::uint16_t ops_listen_port = 0;
 };
 
 // What one client, or all of them, may use. 0 disables a count limit.

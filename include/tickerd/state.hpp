@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tickerd/config.hpp"
 #include "tickerd/day_reference.hpp"
 #include "tickerd/price_history.hpp"
 #include "tickerd/quote.hpp"
@@ -21,6 +22,10 @@ struct saved_symbol {
     std::string id;
     std::optional<quote> last;           // the last published quote (its seq is the earlier run's)
     std::vector<history_point> history;  // oldest first
+    // The symbol's currency and precision when it was saved (absent in files of
+    // an earlier tickerd): a quote is put back only under the same ones.
+    std::optional<std::string> currency;
+    std::optional<int> precision;
 };
 
 struct saved_day_reference {
@@ -33,6 +38,13 @@ struct saved_state {
     std::vector<saved_symbol> symbols;
     std::vector<saved_day_reference> day_references;
 };
+
+// Why a saved symbol's quote and history must not be put back under `sym`, its
+// config now; empty when they may. They may only when the saved quote's source
+// is one of the symbol's configured providers and its currency and precision
+// are the configured ones. History points carry no source: a series goes with
+// its symbol's quote, so a series without a saved quote is refused too.
+std::string restore_refusal(const symbol_config& sym, const saved_symbol& saved);
 
 // {"version":1,"saved_at":MS,"symbols":[…],"day_references":[…]}: decimals as
 // exact strings, times as Unix milliseconds. No trailing newline, so every

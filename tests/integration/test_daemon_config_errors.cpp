@@ -101,6 +101,21 @@ start_price = "10.00"
         c.server += fmt::format("web_root = \"{}\"\n", root);
         cases.push_back({"web_root = " + root, c.text(), "server.web_root"});
     }
+    {
+        config_parts c;
+        c.server += "allowed_origins = [\"https://news.example.com\"]\n";
+        cases.push_back({"allowed_origins (replaced by allowed_sites)", c.text(), "server.allowed_origins"});
+    }
+    {
+        config_parts c;
+        c.server += "cors_origins = [\"*\"]\n";
+        cases.push_back({"cors_origins (replaced by allowed_sites)", c.text(), "server.cors_origins"});
+    }
+    {
+        config_parts c;
+        c.server += "ops_listen = \"localhost:9101\"\n";
+        cases.push_back({"an ops_listen host that is not an address", c.text(), "server.ops_listen"});
+    }
     cases.push_back({"TOML that does not parse", base.text() + "\n[[symbols]\nid = \n", ""});
     return cases;
 }
@@ -111,6 +126,19 @@ TEST_CASE("The base config of the error cases is accepted", "[integration]") {
     daemon_process d(config_parts{}.text());
     CHECK(http_get(d.port(), "/healthz").status == 200);
     CHECK(d.stop() == 0);
+}
+
+TEST_CASE("a key replaced by allowed_sites names its replacement on stderr and exits 2", "[integration]") {
+    config_parts c;
+    c.server += "allowed_origins = [\"https://news.example.com\"]\n";
+    daemon_options opts;
+    opts.wait_listening = false;
+    opts.separate_stderr = true;
+    daemon_process d(c.text(), opts);
+    const auto status = d.wait_exit(10s);
+    REQUIRE(status.has_value());
+    CHECK(*status == 2);
+    CHECK_THAT(d.stderr_text(), Catch::Contains("server.allowed_origins: replaced by server.allowed_sites"));
 }
 
 TEST_CASE("A bad config exits 2 before listening and names the file and key on stderr", "[integration]") {

@@ -126,32 +126,41 @@ TEST_CASE("X-Forwarded-For counts per client behind a trusted proxy and is ignor
     }
 }
 
-TEST_CASE("WebSocket Origin allow-list: listed origins upgrade, others get 403, empty list allows any",
+TEST_CASE("allowed_sites for WebSocket: listed sites and the daemon's own upgrade, others get 403, empty allows any",
           "[integration]") {
     SECTION("with a list") {
-        daemon_process d(sim_config(R"(allowed_origins = ["https://ticker.example", "http://localhost:8080"])"));
+        daemon_process d(sim_config(R"(allowed_sites = ["https://ticker.example", "http://localhost:8080"])"));
         raw_socket ok;
         CHECK(upgrade(ok, d.port(), "Origin: https://ticker.example\r\n") == 101);
         raw_socket ok_case;
         CHECK(upgrade(ok_case, d.port(), "Origin: HTTPS://Ticker.Example\r\n") == 101);
         raw_socket ok_port;
         CHECK(upgrade(ok_port, d.port(), "Origin: http://localhost:8080\r\n") == 101);
+        raw_socket own;  // the daemon's own page (its Origin is the Host it was asked for)
+        CHECK(upgrade(own, d.port(), "Origin: http://127.0.0.1\r\n") == 101);
         raw_socket evil;
         CHECK(upgrade(evil, d.port(), "Origin: https://evil.example\r\n") == 403);
         raw_socket wrong_port;
         CHECK(upgrade(wrong_port, d.port(), "Origin: http://localhost:9999\r\n") == 403);
         raw_socket no_origin;  // not a browser: nothing to hijack
         CHECK(upgrade(no_origin, d.port(), "") == 101);
+        // Refusals are counted and logged, not silent.
+        CHECK(metric_counter(d.port(), R"(tickerd_origin_refused_total{kind="websocket"})") == 2);
+        CHECK(metric_counter(d.port(), R"(tickerd_origin_refused_total{kind="cors"})") == 0);
+        CHECK_THAT(d.log_text(), Catch::Contains("server.allowed_sites: a page of a site not in the list was refused") &&
+                                     Catch::Contains("Origin https://evil.example"));
     }
     SECTION("empty: any origin") {
         daemon_process d(sim_config());
         raw_socket any;
         CHECK(upgrade(any, d.port(), "Origin: https://anything.example\r\n") == 101);
+        CHECK(metric_counter(d.port(), R"(tickerd_origin_refused_total{kind="websocket"})") == 0);
+        CHECK_THAT(d.log_text(), Catch::Contains("any site may embed the bar"));
     }
 }
 
-TEST_CASE("CORS allow-list: listed origins are echoed with Vary, others get no Allow-Origin", "[integration]") {
-    daemon_process d(sim_config(R"(cors_origins = ["https://ticker.example"])"));
+TEST_CASE("allowed_sites for CORS: listed sites are echoed with Vary, others get no Allow-Origin", "[integration]") {
+    daemon_process d(sim_config(R"(allowed_sites = ["https://ticker.example"])"));
     auto ok = http_get(d.port(), "/v1/snapshot", {{"Origin", "https://ticker.example"}});
     CHECK(ok.status == 200);
     CHECK(ok.header("Access-Control-Allow-Origin") == "https://ticker.example");
@@ -159,12 +168,31 @@ TEST_CASE("CORS allow-list: listed origins are echoed with Vary, others get no A
     auto other = http_get(d.port(), "/v1/snapshot", {{"Origin", "https://evil.example"}});
     CHECK(other.status == 200);  // the data is public; the browser just keeps it from that page
     CHECK_FALSE(other.has_header("Access-Control-Allow-Origin"));
+    CHECK(other.header("Vary") == "Origin");
+    auto plain = http_get(d.port(), "/v1/snapshot");  // no Origin: no CORS header, but a cache must still vary
+    CHECK_FALSE(plain.has_header("Access-Control-Allow-Origin"));
+    CHECK(plain.header("Vary") == "Origin");
     sse_client sse;
     REQUIRE(sse.connect(d.port(), "/v1/events", {{"Origin", "https://ticker.example"}}) == 200);
     CHECK(sse.response().header("Access-Control-Allow-Origin") == "https://ticker.example");
     sse_client sse_other;
     REQUIRE(sse_other.connect(d.port(), "/v1/events", {{"Origin", "https://evil.example"}}) == 200);
     CHECK_FALSE(sse_other.response().has_header("Access-Control-Allow-Origin"));
+    CHECK(metric_counter(d.port(), R"(tickerd_origin_refused_total{kind="cors"})") == 2);
+    // One line at once, the repeats summarised at most once a minute: not one line per request.
+    const std::string log = d.log_text();
+    std::size_t lines = 0;
+    for (auto at = log.find("a page of a site not in the list"); at != std::string::npos;
+         at = log.find("a page of a site not in the list", at + 1))
+        ++lines;
+    CHECK(lines == 1);
+}
+
+TEST_CASE("without allowed_sites any site may read the API (Access-Control-Allow-Origin: *)", "[integration]") {
+    daemon_process d(sim_config());
+    auto r = http_get(d.port(), "/v1/snapshot", {{"Origin", "https://anything.example"}});
+    CHECK(r.header("Access-Control-Allow-Origin") == "*");
+    CHECK_FALSE(r.has_header("Vary"));
 }
 
 TEST_CASE("max_hz caps update messages per second, each carrying every symbol that changed", "[integration]") {

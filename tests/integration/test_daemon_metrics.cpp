@@ -353,3 +353,46 @@ TEST_CASE("The live /metrics passes promtool check metrics", "[integration][metr
     INFO("promtool on a bad exposition:\n" << bad.output);
     CHECK_FALSE((bad.exit_code == 0 && bad.output.empty()));
 }
+
+namespace {
+
+// The port of "ops endpoints (/metrics, /healthz, /readyz) on http://127.0.0.1:PORT" in a log, or 0.
+std::uint16_t ops_port(const std::string& log) {
+    static constexpr std::string_view marker = "/readyz) on http://127.0.0.1:";
+    const auto at = log.find(marker);
+    if (at == std::string::npos) return 0;
+    return static_cast<std::uint16_t>(std::stoul(log.substr(at + marker.size())));
+}
+
+}  // namespace
+
+TEST_CASE("server.ops_listen: /metrics, /healthz and /readyz on their own listener, /metrics off the public one",
+          "[integration][metrics][ops]") {
+    yahoo_coinbase_market m;
+    m.yahoo("NVDA", "1284.30", "1266.32");
+    m.coinbase("71420.00", "70825.07");
+    daemon_process d(yahoo_coinbase_config(m.up, R"(ops_listen = "127.0.0.1:0")"));
+    const std::uint16_t ops = ops_port(d.log_text());
+    REQUIRE(ops != 0);
+    REQUIRE(ops != d.port());
+
+    // The ops listener: the three ops endpoints, nothing else.
+    const auto metrics = http_get(ops, "/metrics");
+    CHECK(metrics.status == 200);
+    CHECK_THAT(metrics.body, Catch::Contains("tickerd_build_info"));
+    CHECK(http_get(ops, "/healthz").status == 200);
+    CHECK((http_get(ops, "/readyz").status == 200 || http_get(ops, "/readyz").status == 503));
+    CHECK(http_get(ops, "/v1/snapshot").status == 404);
+    CHECK(http_get(ops, "/").status == 404);
+    CHECK(http_get(ops, "/v1/events").status == 404);
+
+    // The public listener: no /metrics; health and readiness stay (load balancers probe them there).
+    CHECK(http_get(d.port(), "/metrics").status == 404);
+    CHECK(http_get(d.port(), "/healthz").status == 200);
+    CHECK(http_get(d.port(), "/v1/snapshot").status == 200);
+
+    // Without ops_listen, /metrics is on the public listener as before.
+    daemon_process plain(yahoo_coinbase_config(m.up));
+    CHECK(http_get(plain.port(), "/metrics").status == 200);
+    CHECK(ops_port(plain.log_text()) == 0);
+}

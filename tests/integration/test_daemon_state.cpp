@@ -363,3 +363,140 @@ TEST_CASE("USD/VND fails over from Yahoo to openerapi with a previous-close refe
         CHECK(q.raw("/change_pct") == "0.50");
     }
 }
+
+// --- restored state and the config it meets (sources, currency, precision) ---
+
+namespace {
+
+// NVDA from the simulator: what config/demo.toml gives.
+std::string sim_nvda_config() {
+    return R"(
+[server]
+listen = "127.0.0.1:0"
+state_save_interval = "100ms"
+
+[history]
+resolution = "1s"
+retention = "1h"
+
+[[symbols]]
+id = "NVDA"
+name = "NVIDIA"
+class = "equity"
+currency = "USD"
+precision = 2
+sources = ["sim"]
+start_price = "120.00"
+max_age = "1h"
+
+[providers.sim]
+interval = "50ms"
+)";
+}
+
+// A sample value from GET /metrics, if the series is there.
+std::optional<double> metric_value(std::uint16_t port, const std::string& series) {
+    const std::string text = http_get(port, "/metrics").body;
+    const auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return std::nullopt;
+    return std::stod(text.substr(at + series.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("a simulated quote and its history are not restored under a config without sim", "[integration][state]") {
+    scratch_dir state;
+    {
+        daemon_process d(sim_nvda_config(), with_state(state));
+        wait_quote(d, "NVDA", [](const json_doc& j) { return j.str("/source") == "sim"; });
+        std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // at least two history points
+        REQUIRE(d.stop() == 0);
+    }
+    yahoo_coinbase_market m;
+    m.up.set_route(yahoo_path("NVDA"), with_status(500, "{}"));  // offline: nothing live to replace it
+    daemon_process d(config(m.up), with_state(state));
+    const auto q = http_get(d.port(), "/v1/quotes/NVDA");
+    CHECK(q.status == 404);
+    CHECK_THAT(q.body, Catch::Contains("no quote yet"));
+    const json_doc hist(http_get(d.port(), "/v1/history/NVDA").body);
+    CHECK(hist.size("/points") == 0);
+    const json_doc snap(http_get(d.port(), "/v1/snapshot").body);
+    CHECK(snap.size("/quotes") == 0);
+    CHECK_THAT(d.log_text(), Catch::Contains("state: NVDA: saved quote and ") &&
+                                 Catch::Contains("history points not restored: its source sim is not one of the "
+                                                 "configured sources (yahoo)"));
+    CHECK_THAT(d.log_text(), Catch::Contains("state: restored 0 quotes"));
+    CHECK_FALSE(metric_value(d.port(), R"(tickerd_quote_age_seconds{symbol="NVDA"})"));
+}
+
+TEST_CASE("a saved quote is not restored when the symbol's currency or precision changed", "[integration][state]") {
+    yahoo_coinbase_market m;
+    yahoo(m, "120.50", "118.00");
+    scratch_dir state;
+    {
+        daemon_process d(config(m.up), with_state(state));
+        wait_quote(d, "NVDA", [](const json_doc& j) { return j.raw("/price") == "120.50"; });
+        REQUIRE(d.stop() == 0);
+    }
+    m.up.set_route(yahoo_path("NVDA"), with_status(500, "{}"));
+    SECTION("currency") {
+        std::string cfg = config(m.up);
+        cfg.replace(cfg.find("currency = \"USD\""), 16, "currency = \"EUR\"");
+        daemon_process d(cfg, with_state(state));
+        CHECK(http_get(d.port(), "/v1/quotes/NVDA").status == 404);
+        CHECK_THAT(d.log_text(), Catch::Contains("its currency USD is not the configured EUR"));
+    }
+    SECTION("precision") {
+        std::string cfg = config(m.up);
+        cfg.replace(cfg.find("precision = 2"), 13, "precision = 3");
+        daemon_process d(cfg, with_state(state));
+        CHECK(http_get(d.port(), "/v1/quotes/NVDA").status == 404);
+        CHECK_THAT(d.log_text(), Catch::Contains("its precision 2 is not the configured 3"));
+    }
+    SECTION("neither: restored") {
+        daemon_process d(config(m.up), with_state(state));
+        CHECK(http_get(d.port(), "/v1/quotes/NVDA").status == 200);
+        CHECK_THAT(d.log_text(), !Catch::Contains("not restored"));
+    }
+}
+
+TEST_CASE("metrics of a restored quote: its age from received_at, its source active", "[integration][state][metrics]") {
+    yahoo_coinbase_market m;
+    yahoo(m, "120.50", "118.00");
+    scratch_dir state;
+    std::int64_t received_ms = 0;
+    {
+        daemon_process d(config(m.up), with_state(state));
+        const auto q = wait_quote(d, "NVDA", [](const json_doc& j) { return j.raw("/price") == "120.50"; });
+        received_ms = utc_ms(q.str("/received_at"));
+        REQUIRE(d.stop() == 0);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    // The restart puts finnhub first: the gate waits for it (its polls fail, too
+    // few to fail over within the test), while the quote served is Yahoo's.
+    m.up.set_route(yahoo_path("NVDA"), with_status(500, "{}"));
+    std::string cfg = config(m.up);
+    cfg.replace(cfg.find(R"(sources = ["yahoo:NVDA"])"), 24, R"(sources = ["finnhub:NVDA", "yahoo:NVDA"]
+failover_after = 1000)");
+    scratch_dir keys;
+    { std::ofstream(keys.path() / "finnhub") << "test-key\n"; }
+    cfg += fmt::format(R"(
+[providers.finnhub]
+base_url = "{}"
+interval = "1h"
+timeout = "1s"
+api_key_file = "{}"
+)",
+                       m.up.base_url(), (keys.path() / "finnhub").string());
+    daemon_options o = with_state(state);
+    daemon_process d(cfg, o);
+    const auto q = json_doc(http_get(d.port(), "/v1/quotes/NVDA").body);
+    REQUIRE(q.str("/source") == "yahoo");
+    const auto age = metric_value(d.port(), R"(tickerd_quote_age_seconds{symbol="NVDA"})");
+    REQUIRE(age);
+    const double expected = static_cast<double>(unix_now() * 1000 - received_ms) / 1000.0;
+    CHECK(*age >= 1.0);
+    CHECK(*age <= expected + 2.0);
+    CHECK(metric_value(d.port(), R"(tickerd_active_source{symbol="NVDA",provider="yahoo"})") == 1.0);
+    CHECK(metric_value(d.port(), R"(tickerd_active_source{symbol="NVDA",provider="finnhub"})") == 0.0);
+}

@@ -319,6 +319,47 @@ TEST_CASE("Socket activation through systemd-socket-activate serves on the passe
     fs::remove_all(dir);
 }
 
+TEST_CASE("Under socket activation the ops listener binds server.ops_listen itself", "[integration][systemd][ops]") {
+    const auto activate = find_program("systemd-socket-activate");
+    if (!activate) {
+        skip_missing_tool("systemd-socket-activate", "Debian package systemd");
+        return;
+    }
+    const auto dir = fresh_dir("activate-ops");
+    const auto port = free_port();
+    const auto ops = free_port();
+    REQUIRE(ops != port);
+    std::string cfg = sim_config;
+    cfg.replace(cfg.find("listen = \"127.0.0.1:0\""), 22,
+                fmt::format("listen = \"127.0.0.1:0\"\nops_listen = \"127.0.0.1:{}\"", ops));
+    std::ofstream(dir / "tickerd.toml") << cfg;
+    child c({*activate, "-l", fmt::format("127.0.0.1:{}", port), default_tickerd_binary(), "--config",
+             (dir / "tickerd.toml").string()},
+            dir / "log");
+    REQUIRE(c.started());
+    // The first connection to the passed socket starts the daemon (systemd-socket-activate execs at once).
+    const bool served = eventually(
+        [&] {
+            try {
+                return http_get(port, "/healthz", {}, 1s).status == 200;
+            } catch (const std::exception&) {
+                return false;
+            }
+        },
+        10s, 50ms);
+    const std::string log = read_file_text(dir / "log");
+    INFO(log);
+    REQUIRE(served);
+    CHECK(log.find("using the socket passed by systemd") != std::string::npos);
+    CHECK(http_get(ops, "/metrics", {}, 2s).status == 200);
+    CHECK(http_get(port, "/metrics", {}, 2s).status == 404);
+    c.signal(SIGTERM);
+    const auto st = c.wait_exit(5s);
+    REQUIRE(st.has_value());
+    CHECK(*st == 0);
+    fs::remove_all(dir);
+}
+
 TEST_CASE("A passed socket that is not a listening TCP socket is refused with exit 1", "[integration][systemd]") {
     const auto activate = find_program("systemd-socket-activate");
     if (!activate) {

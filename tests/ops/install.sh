@@ -14,6 +14,7 @@ for f in "$bindir/tickerd" "$sysconfdir/tickerd/tickerd.toml" "$datadir/tickerd/
          "$unitdir/tickerd.service" "$unitdir/tickerd.socket" \
          "$datadir/doc/tickerd/copyright" "$datadir/doc/tickerd/CHANGELOG.md" "$datadir/doc/tickerd/changelog.gz" \
          "$datadir/tickerd/prometheus/tickerd.rules.yml" "$datadir/tickerd/grafana/tickerd.json" \
+         "$datadir/tickerd/nginx/tickerd.conf" \
          "$datadir/tickerd/calendars.toml" \
          "$datadir/bash-completion/completions/tickerd" \
          $([ "${TICKERD_MAN_PAGES:-0}" = 1 ] && echo "$datadir/man/man8/tickerd.8.gz $datadir/man/man5/tickerd.toml.5.gz"); do

@@ -996,14 +996,14 @@ TEST_CASE("[limits] and the server's proxy, Origin and CORS lists parse and are 
     CHECK(d.limits.messages_per_second == 10);
     CHECK(d.limits.slow_client_timeout == std::chrono::seconds(10));
     CHECK(d.server.trusted_proxies.empty());
-    CHECK(d.server.allowed_origins.empty());
-    CHECK(d.server.cors_origins == std::vector<std::string>{"*"});
+    CHECK(d.server.allowed_sites.empty());
+    CHECK_FALSE(d.server.ops_listen_set);
 
     const config c = expect_ok(providers + nvda + R"(
 [server]
 trusted_proxies = ["10.0.0.0/8", "::1"]
-allowed_origins = ["https://Ticker.Example", "http://localhost:8080"]
-cors_origins = ["https://ticker.example"]
+allowed_sites = ["https://Ticker.Example", "http://localhost:8080"]
+ops_listen = "127.0.0.1:9101"
 
 [limits]
 max_connections = 500
@@ -1030,8 +1030,10 @@ send_buffer_bytes = 32768
     REQUIRE(c.server.trusted_proxies.size() == 2);
     CHECK(c.server.trusted_proxies[0].contains(*parse_ip("10.1.2.3")));
     CHECK(c.server.trusted_proxies[1].contains(*parse_ip("::1")));
-    CHECK(c.server.allowed_origins == std::vector<std::string>{"https://ticker.example", "http://localhost:8080"});
-    CHECK(c.server.cors_origins == std::vector<std::string>{"https://ticker.example"});
+    CHECK(c.server.allowed_sites == std::vector<std::string>{"https://ticker.example", "http://localhost:8080"});
+    CHECK(c.server.ops_listen_set);
+    CHECK(c.server.ops_listen_host == "127.0.0.1");
+    CHECK(c.server.ops_listen_port == 9101);
 
     expect_error(providers + nvda + "[limits]\nmax_conections = 1\n", "limits.max_conections");
     CHECK(contains(expect_error(providers + nvda + "[limits]\nmax_message_bytes = 10\n", "limits.max_message_bytes").message,
@@ -1047,13 +1049,23 @@ send_buffer_bytes = 32768
     expect_error(providers + nvda + "[server]\ntrusted_proxies = \"10.0.0.1\"\n", "server.trusted_proxies");
     expect_error(providers + nvda + "[server]\ntrusted_proxies = [\"1.2.3.4\", \"proxy.local\"]\n",
                  "server.trusted_proxies[1]");
-    CHECK(contains(expect_error(providers + nvda + "[server]\nallowed_origins = [\"https://a.example/path\"]\n",
-                                "server.allowed_origins[0]")
+    CHECK(contains(expect_error(providers + nvda + "[server]\nallowed_sites = [\"https://a.example/path\"]\n",
+                                "server.allowed_sites[0]")
                        .message,
                    "origin"));
-    expect_error(providers + nvda + "[server]\nallowed_origins = [\"*\"]\n", "server.allowed_origins[0]");
-    expect_error(providers + nvda + "[server]\ncors_origins = [\"ftp://a.example\"]\n", "server.cors_origins[0]");
-    expect_error(providers + nvda + "[server]\ncors_origins = [1]\n", "server.cors_origins[0]");
+    expect_error(providers + nvda + "[server]\nallowed_sites = [\"*\"]\n", "server.allowed_sites[0]");
+    expect_error(providers + nvda + "[server]\nallowed_sites = [\"ftp://a.example\"]\n", "server.allowed_sites[0]");
+    expect_error(providers + nvda + "[server]\nallowed_sites = [1]\n", "server.allowed_sites[0]");
+    // The two lists allowed_sites replaced are refused with the name of their replacement.
+    CHECK(contains(expect_error(providers + nvda + "[server]\nallowed_origins = [\"https://a.example\"]\n",
+                                "server.allowed_origins")
+                       .message,
+                   "server.allowed_sites"));
+    CHECK(contains(expect_error(providers + nvda + "[server]\ncors_origins = [\"*\"]\n", "server.cors_origins").message,
+                   "server.allowed_sites"));
+    expect_error(providers + nvda + "[server]\nops_listen = \"9101\"\n", "server.ops_listen");
+    expect_error(providers + nvda + "[server]\nlisten = \"127.0.0.1:8080\"\nops_listen = \"127.0.0.1:8080\"\n",
+                 "server.ops_listen");
 }
 
 // --- the push provider (coinbase_ws) ---------------------------------------------

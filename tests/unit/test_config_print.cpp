@@ -137,8 +137,8 @@ TEST_CASE("the printer carries limits, proxies, origins, pacing, CA files, state
 state_dir = "/var/lib/tickerd-test"
 state_save_interval = "2s"
 trusted_proxies = ["10.0.0.0/8", "::1", "192.168.1.7"]
-allowed_origins = ["https://example.com"]
-cors_origins = ["https://a.example", "https://b.example"]
+allowed_sites = ["https://a.example", "https://b.example"]
+ops_listen = "[::1]:9101"
 [limits]
 max_connections = 50
 max_connections_per_ip = 5
@@ -167,8 +167,11 @@ ca_file = "/etc/ssl/certs/ca-certificates.crt"
     REQUIRE(again->server.trusted_proxies.size() == 3);
     CHECK(again->server.trusted_proxies[0].prefix == first->server.trusted_proxies[0].prefix);
     CHECK(again->server.trusted_proxies[2].base == first->server.trusted_proxies[2].base);
-    CHECK(again->server.allowed_origins == first->server.allowed_origins);
-    CHECK(again->server.cors_origins == first->server.cors_origins);
+    CHECK(again->server.allowed_sites == first->server.allowed_sites);
+    CHECK(again->server.allowed_sites.size() == 2);
+    CHECK(again->server.ops_listen_set);
+    CHECK(again->server.ops_listen_host == "::1");
+    CHECK(again->server.ops_listen_port == 9101);
     CHECK(again->limits.max_connections == 50);
     CHECK(again->limits.max_connections_per_ip == 5);
     CHECK(again->limits.messages_per_second == 3);

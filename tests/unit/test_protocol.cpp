@@ -43,11 +43,19 @@ TEST_CASE("a quote encodes with exact numbers and display strings", "[protocol]"
           R"({"symbol":"NVDA","name":"NVIDIA \"Corp\"","class":"equity","currency":"USD","price":1284.30,)"
           R"("ref_price":1266.32,"change":17.98,"change_pct":1.42,"direction":"up",)"
           R"("display":{"price":"1,284.30","change":"+17.98","change_pct":"▲ 1.42%"},"market":"open",)"
-          R"("stale":false,"source":"yahoo","as_of":"2026-10-07T19:09:58.000Z",)"
+          R"("stale":false,"max_age":300,"source":"yahoo","as_of":"2026-10-07T19:09:58.000Z",)"
           R"("received_at":"2026-10-07T19:09:59.120Z","seq":1234})");
     simdjson::dom::parser p;
     simdjson::dom::element doc;
     REQUIRE(p.parse(json).get(doc) == simdjson::SUCCESS);
+}
+
+TEST_CASE("a quote carries its symbol's max_age in whole seconds, rounded up", "[protocol]") {
+    auto sym = nvda();
+    sym.max_age = std::chrono::minutes(15);
+    CHECK(encode_quote(sym, sample("100", "99")).find(R"("max_age":900,)") != std::string::npos);
+    sym.max_age = std::chrono::milliseconds(1500);
+    CHECK(encode_quote(sym, sample("100", "99")).find(R"("max_age":2,)") != std::string::npos);
 }
 
 TEST_CASE("a falling quote shows a down arrow and a minus sign", "[protocol]") {

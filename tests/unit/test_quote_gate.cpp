@@ -160,6 +160,10 @@ TEST_CASE("a held jump does not make a stale quote fresh", "[quote_gate][bad_tic
     quote_gate gate(c, store);
     REQUIRE(store.restore({make(c, "128.43", "yahoo", t0)}) == 1);
     REQUIRE(store.get(0)->q.stale);
+    // A restored quote counts as last confirmed when it was received (its age in /metrics).
+    const time_point restored_confirmed = store.status()[0].last_confirmed;
+    CHECK(restored_confirmed == store.get(0)->q.received_at);
+    CHECK(restored_confirmed != time_point{});
 
     const auto v = gate.accepted(0, yahoo, make(c, "1284.30", "yahoo", t0 + milliseconds(500)), t0 + milliseconds(500));
     CHECK(v.tick == tick::held);
@@ -170,7 +174,7 @@ TEST_CASE("a held jump does not make a stale quote fresh", "[quote_gate][bad_tic
     CHECK(now->q.stale);
     CHECK(now->q.price.to_string(2) == "128.43");
     CHECK(store.seq() == 40);
-    CHECK(store.status()[0].last_confirmed == time_point{});
+    CHECK(store.status()[0].last_confirmed == restored_confirmed);  // a held jump confirms nothing
 
     // A price in line with the old one is published, fresh.
     const auto ok = gate.accepted(0, yahoo, make(c, "129.00", "yahoo", t0 + milliseconds(900)), t0 + milliseconds(900));

@@ -65,12 +65,15 @@ TEST_CASE("reload_plan: [limits] and the server's proxy and origin lists are sta
     tickerd::config loaded;
     loaded.limits.max_connections = 7;
     loaded.limits.messages_per_second = 99;
-    loaded.server.allowed_origins = {"https://example.com"};
+    loaded.server.allowed_sites = {"https://example.com"};
+    loaded.server.ops_listen_set = true;
     const auto plan = tickerd::plan_reload(running, loaded);
     const auto& keys = plan.restart_needed;
     CHECK(std::find(keys.begin(), keys.end(), "limits.max_connections") != keys.end());
     CHECK(std::find(keys.begin(), keys.end(), "limits.messages_per_second") != keys.end());
-    CHECK(std::find(keys.begin(), keys.end(), "server.allowed_origins") != keys.end());
+    CHECK(std::find(keys.begin(), keys.end(), "server.allowed_sites") != keys.end());
+    CHECK(std::find(keys.begin(), keys.end(), "server.ops_listen") != keys.end());
     CHECK(plan.next.limits.max_connections == running.limits.max_connections);
-    CHECK(plan.next.server.allowed_origins.empty());
+    CHECK(plan.next.server.allowed_sites.empty());
+    CHECK_FALSE(plan.next.server.ops_listen_set);
 }

@@ -33,7 +33,7 @@ quote sample_quote(std::string id, const char* price, const char* ref) {
 saved_state sample_state() {
     saved_state s;
     s.saved_at = ms(1'791'331'400'000);
-    saved_symbol nvda{"NVDA", sample_quote("NVDA", "1284.3", "1266.32"), {}};
+    saved_symbol nvda{"NVDA", sample_quote("NVDA", "1284.3", "1266.32"), {}, "USD", 2};
     nvda.history = {{ms(1'791'331'200'000), d("1280.5")}, {ms(1'791'331'260'000), d("1284.3")}};
     s.symbols.push_back(nvda);
     s.symbols.push_back(saved_symbol{"9988.HK", std::nullopt, {}});
@@ -168,4 +168,55 @@ TEST_CASE("garbage and wrong shapes are refused with a reason", "[state]") {
     const auto r = parse_state(text);
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error(), Catch::Contains("symbols[0].quote.direction"));
+}
+
+namespace {
+
+symbol_config configured(std::vector<std::string> providers) {
+    symbol_config c;
+    c.id = "NVDA";
+    c.currency = "USD";
+    c.precision = 2;
+    for (auto& p : providers) c.sources.push_back({std::move(p), "NVDA"});
+    return c;
+}
+
+saved_symbol saved_from(const char* source, const char* currency, int precision) {
+    saved_symbol s{"NVDA", sample_quote("NVDA", "120.5", "118"), {{ms(1'791'331'200'000), d("120.5")}}, currency, precision};
+    s.last->source = source;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("a saved quote is restored only from a configured source, currency and precision", "[state]") {
+    const auto sym = configured({"yahoo", "finnhub"});
+    CHECK(restore_refusal(sym, saved_from("yahoo", "USD", 2)).empty());
+    CHECK(restore_refusal(sym, saved_from("finnhub", "USD", 2)).empty());
+    CHECK(restore_refusal(sym, saved_from("sim", "USD", 2)) ==
+          "its source sim is not one of the configured sources (yahoo, finnhub)");
+    CHECK(restore_refusal(sym, saved_from("yahoo", "EUR", 2)) == "its currency EUR is not the configured USD");
+    CHECK(restore_refusal(sym, saved_from("yahoo", "USD", 0)) == "its precision 0 is not the configured 2");
+    CHECK(restore_refusal(configured({"sim"}), saved_from("sim", "USD", 2)).empty());
+
+    auto older = saved_from("yahoo", "USD", 2);  // a file of an earlier tickerd: neither recorded
+    older.currency.reset();
+    older.precision.reset();
+    CHECK_FALSE(restore_refusal(sym, older).empty());
+    auto history_only = saved_from("yahoo", "USD", 2);  // history points have no source of their own
+    history_only.last.reset();
+    CHECK_FALSE(restore_refusal(sym, history_only).empty());
+}
+
+TEST_CASE("currency and precision round trip and are optional when read", "[state]") {
+    saved_state s;
+    s.symbols.push_back(saved_from("yahoo", "VND", 0));
+    const auto back = parse_state(serialise_state(s));
+    REQUIRE(back);
+    CHECK(back.value().symbols.at(0).currency == std::optional<std::string>("VND"));
+    CHECK(back.value().symbols.at(0).precision == std::optional<int>(0));
+    const auto old = parse_state(R"({"version":1,"saved_at":1,"symbols":[{"id":"NVDA","quote":null,"history":[]}],"day_references":[]})");
+    REQUIRE(old);
+    CHECK_FALSE(old.value().symbols.at(0).currency.has_value());
+    CHECK_FALSE(old.value().symbols.at(0).precision.has_value());
 }
