@@ -36,13 +36,13 @@ saved_state sample_state() {
     saved_symbol nvda{"NVDA", sample_quote("NVDA", "1284.3", "1266.32"), {}, "USD", 2};
     nvda.history = {{ms(1'791'331'200'000), d("1280.5")}, {ms(1'791'331'260'000), d("1284.3")}};
     s.symbols.push_back(nvda);
-    s.symbols.push_back(saved_symbol{"9988.HK", std::nullopt, {}});
+    s.symbols.push_back(saved_symbol{"9988.HK", std::nullopt, {}, std::nullopt, std::nullopt});
     quote fx = sample_quote("USD/VND", "26315.5", "26400");
     fx.source = "openerapi";
     fx.market = market_state::unknown;
     fx.stale = true;
-    s.symbols.push_back(saved_symbol{"USD/VND", fx, {{ms(1'791'331'200'000), d("26315.5")}}});
-    s.symbols.push_back(saved_symbol{"Odd \"id\"\\", sample_quote("x", "0.00021692", "0.0003"), {}});
+    s.symbols.push_back(saved_symbol{"USD/VND", fx, {{ms(1'791'331'200'000), d("26315.5")}}, std::nullopt, std::nullopt});
+    s.symbols.push_back(saved_symbol{"Odd \"id\"\\", sample_quote("x", "0.00021692", "0.0003"), {}, std::nullopt, std::nullopt});
     s.symbols.back().last->symbol = "Odd \"id\"\\";
     saved_day_reference ref{"openerapi:USD/VND", {}};
     ref.ref.observe(d("26400"), ms(1'791'244'951'000));

@@ -92,7 +92,7 @@ TEST_CASE("state_file creates its directory 0700, saves atomically and loads bac
 
     saved_state s;
     s.saved_at = time_point{std::chrono::milliseconds(1'791'331'400'000)};
-    s.symbols.push_back(saved_symbol{"NVDA", std::nullopt, {{s.saved_at, *decimal::parse("1.5")}}});
+    s.symbols.push_back(saved_symbol{"NVDA", std::nullopt, {{s.saved_at, *decimal::parse("1.5")}}, std::nullopt, std::nullopt});
     REQUIRE(f.save(serialise_state(s)).empty());
     CHECK_FALSE(fs::exists(f.dir() / "snapshot.json.tmp"));
     const auto loaded = f.load();
