@@ -151,9 +151,10 @@ api_response history(std::string_view id, const parsed_target& t, const api_requ
     // cache may keep it that long; the live stream carries the prices in between.
     const auto max_age = std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(resolution).count());
     const std::string cache_control = fmt::format("public, max-age={}", max_age);
-    auto nm = not_modified(req, content_etag(*r.body));
+    std::string etag = content_etag(*r.body);
+    auto nm = not_modified(req, etag);
     api_response& out = nm ? *nm : r;
-    if (!nm) out.etag = content_etag(*r.body);
+    if (!nm) out.etag = std::move(etag);
     out.no_cache = false;
     out.headers.emplace_back("Cache-Control", cache_control);
     return std::move(out);
