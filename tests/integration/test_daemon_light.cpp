@@ -358,7 +358,7 @@ start_price = "{}.25"
 
 // --- versioned static URLs ------------------------------------------------------------
 
-TEST_CASE("Pages name their assets with ?v=VERSION; that URL is immutable, any other is revalidated",
+TEST_CASE("Pages name their assets with ?v=VERSION: that URL is immutable, any other is revalidated",
           "[integration][static]") {
     temp_dir tmp;
     const fs::path root = tmp.path / "www";
