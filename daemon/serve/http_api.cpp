@@ -1,7 +1,12 @@
 #include "serve/http_api.hpp"
 
+#include <cctype>
+#include <charconv>
+
 #include <fmt/format.h>
 
+#include "serve/gzip.hpp"
+#include "tickerd/downsample.hpp"
 #include "tickerd/protocol.hpp"
 #include "tickerd/utf8.hpp"
 
@@ -14,29 +19,53 @@ api_response json(unsigned status, std::string body) {
     api_response r;
     r.status = status;
     r.body = std::make_shared<const std::string>(std::move(body));
+    r.compressible = true;
     return r;
 }
 
 api_response error(unsigned status, std::string_view message) { return json(status, encode_http_error(message)); }
 
-bool etag_matches(std::string_view header, std::string_view etag) {
-    // If-None-Match: "a", W/"b", *
+// The ETag of a representation's gzipped form: "X" -> "X-gz" (Apache's way; a
+// strong validator names one content coding).
+std::string gzip_etag(std::string_view etag) {
+    if (etag.size() < 2 || etag.back() != '"') return std::string(etag);
+    return fmt::format("{}-gz\"", etag.substr(0, etag.size() - 1));
+}
+
+// If-None-Match: "a", W/"b", * (weak comparison). Either coding's tag of the
+// same content matches; returns the tag the client holds (what a 304 names).
+std::optional<std::string> matching_etag(std::string_view header, std::string_view etag) {
+    const std::string gz = gzip_etag(etag);
     while (!header.empty()) {
         const auto comma = header.find(',');
         std::string_view item = header.substr(0, comma);
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
         if (item.starts_with("W/")) item.remove_prefix(2);
-        if (item == "*" || item == etag) return true;
+        if (item == "*" || item == etag) return std::string(etag);
+        if (item == gz) return gz;
         if (comma == std::string_view::npos) break;
         header.remove_prefix(comma + 1);
     }
-    return false;
+    return std::nullopt;
+}
+
+// 304 when If-None-Match names `etag` (in either coding).
+std::optional<api_response> not_modified(const api_request& req, std::string_view etag) {
+    if (req.if_none_match.empty()) return std::nullopt;
+    auto tag = matching_etag(req.if_none_match, etag);
+    if (!tag) return std::nullopt;
+    api_response nm;
+    nm.status = 304;
+    nm.etag = std::move(*tag);
+    nm.body = std::make_shared<const std::string>();
+    nm.compressible = true;
+    return nm;
 }
 
 api_response snapshot(const parsed_target& t, const api_request& req, server_state& st) {
-    std::string etag;
     api_response r;
+    std::uint64_t seq = 0;
     const auto symbols = query_param(t.query, "symbols");
     if (symbols) {
         const auto ids = split_symbol_list(*symbols);
@@ -45,19 +74,15 @@ api_response snapshot(const parsed_target& t, const api_request& req, server_sta
         if (sel.indexes.empty()) return error(400, "symbols= names no symbol");
         const auto view = st.store.snapshot(sel.indexes);
         r = json(200, encode_http_snapshot(view.seq, now_ms(), view.quotes));
-        etag = fmt::format("\"{}\"", view.seq);
+        seq = view.seq;
     } else {
-        std::uint64_t seq = 0;
         r.body = st.snapshot_body(seq);
-        etag = fmt::format("\"{}\"", seq);
+        r.compressible = true;
     }
-    if (!req.if_none_match.empty() && etag_matches(req.if_none_match, etag)) {
-        api_response nm;
-        nm.status = 304;
-        nm.etag = etag;
-        nm.body = std::make_shared<const std::string>();
-        return nm;
-    }
+    std::string etag = fmt::format("\"{}\"", seq);
+    if (auto nm = not_modified(req, etag)) return std::move(*nm);
+    // The whole snapshot is gzipped once per seq, not per request.
+    if (!symbols && req.accept_gzip) r.gzip_body = st.snapshot_gzip_body(seq, r.body);
     r.etag = std::move(etag);
     return r;
 }
@@ -69,12 +94,9 @@ api_response one_quote(std::string_view id, const api_request& req, server_state
     if (!q) return error(404, fmt::format("no quote yet for {}", id));
     api_response r;
     r.etag = fmt::format("\"{}\"", q->q.seq);
-    if (!req.if_none_match.empty() && etag_matches(req.if_none_match, r.etag)) {
-        r.status = 304;
-        r.body = std::make_shared<const std::string>();
-        return r;
-    }
+    if (auto nm = not_modified(req, r.etag)) return std::move(*nm);
     r.body = q->json;
+    r.compressible = true;
     return r;
 }
 
@@ -85,12 +107,33 @@ std::optional<std::chrono::milliseconds> history_window(std::string_view w) {
     return std::nullopt;
 }
 
-api_response history(std::string_view id, const parsed_target& t, server_state& st) {
+// ?points=N: an integer from 2 to max_history_points; nullopt when invalid.
+std::optional<std::size_t> history_points(const std::optional<std::string>& text) {
+    if (!text) return default_history_points;
+    std::size_t v = 0;
+    const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+    if (text->empty() || ec != std::errc{} || p != text->data() + text->size() || v < 2 || v > max_history_points)
+        return std::nullopt;
+    return v;
+}
+
+std::string content_etag(std::string_view data) {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+    for (const unsigned char c : data) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return fmt::format("\"h{:016x}\"", h);
+}
+
+api_response history(std::string_view id, const parsed_target& t, const api_request& req, server_state& st) {
     const auto index = st.store.index_of(id);
     if (!index) return error(404, fmt::format("unknown symbol {}", utf8_prefix(id, 64)));
     const std::string window = query_param(t.query, "window").value_or("1d");
     const auto span = history_window(window);
     if (!span) return error(400, "window must be 1h, 6h or 1d");
+    const auto max_points = history_points(query_param(t.query, "points"));
+    if (!max_points) return error(400, fmt::format("points must be an integer from 2 to {}", max_history_points));
     const time_point now = now_ms();
     auto points = st.history.points(*index, *span, now);
     // A price confirmed since its last change has no point of its own: end the series at now.
@@ -101,24 +144,45 @@ api_response history(std::string_view id, const parsed_target& t, server_state& 
     }
     const auto sym = st.store.symbol(*index);
     if (!sym) return error(404, fmt::format("unknown symbol {}", id));  // removed by a reload just now
-    return json(200, encode_history(*sym, window, st.history.config().resolution, points));
+    const auto resolution = st.history.config().resolution;
+    auto r = json(200, encode_history(*sym, window, resolution, downsample_lttb(points, *max_points)));
+    // The validator is the body's own hash: it changes exactly when the series (or
+    // its downsampling) does. A series moves on once per resolution step, so a
+    // cache may keep it that long; the live stream carries the prices in between.
+    const auto max_age = std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(resolution).count());
+    const std::string cache_control = fmt::format("public, max-age={}", max_age);
+    std::string etag = content_etag(*r.body);
+    auto nm = not_modified(req, etag);
+    api_response& out = nm ? *nm : r;
+    if (!nm) out.etag = std::move(etag);
+    out.no_cache = false;
+    out.headers.emplace_back("Cache-Control", cache_control);
+    return std::move(out);
 }
 
-api_response static_file_response(const std::string& path, const api_request& req, server_state& st) {
-    const static_file* f = st.web.find(path);
+api_response static_file_response(const parsed_target& t, const api_request& req, server_state& st) {
+    const static_file* f = st.web.find(t.path);
     if (f == nullptr) return error(404, "no such endpoint");
     api_response r;
     r.content_type = f->content_type;
     r.etag = f->etag;
     r.headers.emplace_back("Last-Modified", f->last_modified);
-    const bool fresh = !req.if_none_match.empty() ? etag_matches(req.if_none_match, f->etag)
+    // /file?v=VERSION names this content for good; any other URL of it is revalidated.
+    r.no_cache = false;
+    r.headers.emplace_back("Cache-Control", query_param(t.query, "v") == f->version
+                                                ? "public, max-age=31536000, immutable"
+                                                : "no-cache");
+    r.compressible = f->gzip != nullptr;
+    const bool fresh = !req.if_none_match.empty() ? matching_etag(req.if_none_match, f->etag).has_value()
                                                   : !req.if_modified_since.empty() && req.if_modified_since == f->last_modified;
     if (fresh) {
         r.status = 304;
         r.body = std::make_shared<const std::string>();
+        if (!req.if_none_match.empty()) r.etag = *matching_etag(req.if_none_match, f->etag);
         return r;
     }
     r.body = f->content;
+    r.gzip_body = f->gzip;
     return r;
 }
 
@@ -234,7 +298,9 @@ symbol_selection select_symbols(const snapshot_store& store, const std::vector<s
     return sel;
 }
 
-api_response handle_api(const api_request& req, server_state& st) {
+namespace {
+
+api_response route(const api_request& req, server_state& st) {
     if (req.method == "OPTIONS") {
         // CORS preflight: the API is public, read-only market data.
         api_response r;
@@ -263,11 +329,14 @@ api_response handle_api(const api_request& req, server_state& st) {
     if (t.path == "/healthz") return health(st);
     if (t.path == "/readyz") return readiness(st);
     if (t.path == "/metrics") return metrics_exposition(st);
-    if (t.path.starts_with("/v1/history/")) return history(std::string_view(t.path).substr(12), t, st);
+    if (t.path.starts_with("/v1/history/")) return history(std::string_view(t.path).substr(12), t, req, st);
     if (t.path == "/v1/openapi.json") {
         static const auto doc = std::make_shared<const std::string>(openapi_document);
+        static const auto doc_gz = std::make_shared<const std::string>(gzip_compress(openapi_document, 9));
         api_response r;
         r.body = doc;
+        r.gzip_body = doc_gz;
+        r.compressible = true;
         return r;
     }
     if (t.path == "/v1/events") {
@@ -279,7 +348,58 @@ api_response handle_api(const api_request& req, server_state& st) {
     }
     if (t.path == "/v1/stream") return error(426, "/v1/stream is a WebSocket endpoint: send an Upgrade request");
     if (t.path.starts_with("/v1/")) return error(404, "no such endpoint");
-    return static_file_response(t.path, req, st);
+    return static_file_response(t, req, st);
+}
+
+}  // namespace
+
+bool accepts_gzip(std::string_view header) {
+    std::optional<double> gzip_q;
+    std::optional<double> any_q;
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        std::string_view item = header.substr(0, comma);
+        header.remove_prefix(comma == std::string_view::npos ? header.size() : comma + 1);
+        const auto semi = item.find(';');
+        std::string coding(item.substr(0, semi));
+        std::erase_if(coding, [](char c) { return c == ' ' || c == '\t'; });
+        for (char& c : coding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (coding.empty()) continue;
+        double q = 1;
+        for (std::string_view params = semi == std::string_view::npos ? std::string_view{} : item.substr(semi + 1);
+             !params.empty();) {
+            const auto next = params.find(';');
+            std::string p(params.substr(0, next));
+            params.remove_prefix(next == std::string_view::npos ? params.size() : next + 1);
+            std::erase_if(p, [](char c) { return c == ' ' || c == '\t'; });
+            if (p.size() < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=') continue;
+            const char* end = p.data() + p.size();
+            const auto [ptr, ec] = std::from_chars(p.data() + 2, end, q);
+            if (ec != std::errc{} || ptr != end || q < 0 || q > 1) q = 0;  // a malformed weight refuses
+        }
+        if (coding == "gzip" || coding == "x-gzip") {
+            gzip_q = std::max(gzip_q.value_or(0), q);
+        } else if (coding == "*") {
+            any_q = q;
+        }
+    }
+    return gzip_q ? *gzip_q > 0 : any_q.value_or(0) > 0;
+}
+
+api_response handle_api(const api_request& req, server_state& st) {
+    api_response r = route(req, st);
+    if (!r.compressible || (r.status != 200 && r.status != 304)) return r;
+    // This answer depends on Accept-Encoding (also a 304: it names the coding's ETag).
+    r.headers.emplace_back("Vary", "Accept-Encoding");
+    if (r.status != 200 || !req.accept_gzip || !r.body) return r;
+    if (!r.gzip_body) {
+        if (r.body->size() < min_gzip_bytes) return r;
+        r.gzip_body = std::make_shared<const std::string>(gzip_compress(*r.body));
+    }
+    r.body = std::move(r.gzip_body);
+    r.content_encoding = "gzip";
+    if (!r.etag.empty()) r.etag = gzip_etag(r.etag);
+    return r;
 }
 
 shared_text server_state::snapshot_body(std::uint64_t& seq_out) {
@@ -292,6 +412,15 @@ shared_text server_state::snapshot_body(std::uint64_t& seq_out) {
     }
     seq_out = cached_seq_;
     return cached_body_;
+}
+
+shared_text server_state::snapshot_gzip_body(std::uint64_t seq, const shared_text& body) {
+    const std::scoped_lock lk(cache_mu_);
+    if (!cached_gzip_ || cached_gzip_seq_ != seq) {
+        cached_gzip_ = std::make_shared<const std::string>(gzip_compress(*body));
+        cached_gzip_seq_ = seq;
+    }
+    return cached_gzip_;
 }
 
 }  // namespace tickerd

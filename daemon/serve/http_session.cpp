@@ -108,8 +108,10 @@ private:
         if (t.valid && t.path == "/v1/stream" && upgrade_request) return upgrade(std::move(req), t);
         if (!ops_ && t.valid && t.path == "/v1/events" && req.method() == http::verb::get)
             return events(std::move(req), t);
-        const api_request ar{req.method_string(), req.target(), req[http::field::if_none_match],
-                             req[http::field::if_modified_since], ops_};
+        api_request ar{req.method_string(), req.target(), req[http::field::if_none_match],
+                       req[http::field::if_modified_since]};
+        ar.ops_listener = ops_;
+        ar.accept_gzip = accepts_gzip(req[http::field::accept_encoding]);
         respond(handle_api(ar, state_), req.version(), req.keep_alive(), req.method() == http::verb::head);
     }
 
@@ -192,7 +194,12 @@ private:
         if (!ar.etag.empty()) res->set(http::field::etag, ar.etag);
         // Public, read-only market data: pages of server.allowed_sites (any site when empty) may read it.
         set_cors(*res);
-        for (const auto& [k, v] : ar.headers) res->set(k, v);
+        for (const auto& [k, v] : ar.headers) {
+            // Vary adds to what CORS may have set (Origin).
+            const std::string had = beast::iequals(k, "Vary") ? std::string((*res)[http::field::vary]) : std::string();
+            res->set(k, had.empty() ? v : had + ", " + v);
+        }
+        if (!ar.content_encoding.empty()) res->set(http::field::content_encoding, ar.content_encoding);
         res->keep_alive(keep_alive);
         if (ar.status == 304) {
             res->content_length(0);

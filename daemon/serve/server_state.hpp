@@ -44,6 +44,8 @@ struct server_state {
 
     // GET /v1/snapshot (unfiltered) is built once per seq and shared.
     shared_text snapshot_body(std::uint64_t& seq_out);
+    // That body (of `seq`) gzipped, also made once per seq.
+    shared_text snapshot_gzip_body(std::uint64_t seq, const shared_text& body);
 
     // The config in force now (replaced whole by a reload); take one per request.
     std::shared_ptr<const config> current_config() const {
@@ -61,6 +63,8 @@ private:
     std::mutex cache_mu_;
     std::uint64_t cached_seq_ = 0;
     shared_text cached_body_;
+    std::uint64_t cached_gzip_seq_ = 0;
+    shared_text cached_gzip_;
 };
 
 }  // namespace tickerd

@@ -760,6 +760,34 @@ describe('live daemon (config/demo.toml)', () => {
     }
   });
 
+  test('GET /v1/history/{id}: points=, ETag and 304', TEST, async () => {
+    for (const [path, most] of [['/v1/history/NVDA?points=2', 2], ['/v1/history/NVDA?points=60', 60], ['/v1/history/NVDA', 120]]) {
+      const res = await d.get(path);
+      assert.equal(res.status, 200, `${path}: ${res.body}`);
+      const h = assertDocumented(res);
+      assert.ok(h.points.length <= most && h.points.length >= Math.min(2, most), `${path}: ${h.points.length} points`);
+    }
+    for (const path of ['/v1/history/NVDA?points=1', '/v1/history/NVDA?points=x', '/v1/history/NVDA?points=100001']) {
+      const res = await d.get(path);
+      assert.equal(res.status, 400, `${path}: ${res.body}`);
+      assertDocumented(res);
+    }
+    // The demo's prices move every 250 ms: retry until a revalidation falls between two changes.
+    let got304 = false;
+    for (let i = 0; i < 20 && !got304; i += 1) {
+      const res = await d.get('/v1/history/BTC?window=1h');
+      assertDocumented(res);
+      const again = await d.get('/v1/history/BTC?window=1h', { headers: { 'If-None-Match': res.headers.etag } });
+      assertDocumented(again);
+      if (again.status === 304) {
+        assert.equal(again.body, '');
+        assert.equal(again.headers.etag, res.headers.etag);
+        got304 = true;
+      }
+    }
+    assert.ok(got304, 'If-None-Match with the current ETag gives 304');
+  });
+
   test('GET /v1/openapi.json serves docs/openapi.yaml', TEST, async () => {
     const res = await d.get('/v1/openapi.json');
     assert.equal(res.status, 200, res.body.slice(0, 200));

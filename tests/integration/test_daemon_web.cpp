@@ -559,7 +559,8 @@ TEST_CASE("With the sim provider, history starts with a simulated past ending at
     REQUIRE(quote.raw("/price") == "1284.30");
     const std::int64_t live_bucket = utc_ms(quote.str("/received_at")) / res_ms * res_ms;
 
-    json_doc day = get_json(d.port(), "/v1/history/DEMO");
+    // Every point: ?points= above the series' length (the default downsamples to 120).
+    json_doc day = get_json(d.port(), "/v1/history/DEMO?points=100000");
     const std::int64_t now_ms = unix_now_ms();
     INFO(day.text().substr(0, 400) << " …");
     CHECK(day.str("/symbol") == "DEMO");
@@ -603,7 +604,7 @@ TEST_CASE("With the sim provider, history starts with a simulated past ending at
 
     // Shorter windows: the most recent part of the same series.
     auto check_window = [&](const char* window, std::int64_t span_ms) {
-        json_doc w = get_json(d.port(), fmt::format("/v1/history/DEMO?window={}", window));
+        json_doc w = get_json(d.port(), fmt::format("/v1/history/DEMO?window={}&points=100000", window));
         const std::size_t c = w.size("/points");
         const auto buckets = static_cast<std::size_t>(std::min<std::int64_t>(span_ms, static_cast<std::int64_t>(n) * res_ms) / res_ms);
         INFO("window " << window << ": " << c << " points, about " << buckets << " expected");
