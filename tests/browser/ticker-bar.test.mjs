@@ -728,11 +728,11 @@ const GREEN_DOT = rgb('#22c55e'); // --tkd-ok
 
 test('10. the daemon stops under the open page: "Reconnecting…" and greyed prices at 5 s, "Prices delayed since" and stale at 40 s, then recovery', { timeout: 180_000 }, async (t) => {
   const port = await freePort();
-  // A phone's width: the notice must be readable there. max_age 20 s for the quotes (?max_age=;
-  // a daemon that puts max_age in its quotes is used instead); the config's heartbeat is 1 s.
-  await withTicker('freshness', { port, viewport: { width: 390, height: 700 }, deviceScaleFactor: 2 }, async (env) => {
+  // A phone's width: the notice must be readable there. max_age 20 s for the quotes (the daemon
+  // puts it in every quote); the config's heartbeat is 1 s.
+  await withTicker('freshness', { port, maxAge: '20s', viewport: { width: 390, height: 700 }, deviceScaleFactor: 2 }, async (env) => {
     const { page, open, up } = env;
-    await open('/?max_age=20');
+    await open('/');
     await waitForInitial(page);
     const live = (await waitForBar(page, 'live: open, green dot, no notice',
       (s) => s.freshness === 'live' && s.state === 'open' && s.notice === null)).state;
