@@ -70,7 +70,8 @@ bad_tick_config read_bad_tick(const toml::table& t, std::string_view toml_text) 
 config read_document(const toml::table& root, std::string_view toml_text, const calendars_file* calendars) {
     config c;
     check_keys(root, "",
-               {"log_level", "calendars", "server", "limits", "history", "bad_tick", "symbols", "providers", "markets"});
+               {"log_level", "calendars", "server", "limits", "history", "bad_tick", "cluster", "symbols", "providers",
+                "markets"});
     market_map shipped;
     if (const auto* n = root.get("calendars")) {
         const std::string path = get_string(*n, "calendars");
@@ -82,6 +83,7 @@ config read_document(const toml::table& root, std::string_view toml_text, const 
     if (const auto* n = root.get("limits")) c.limits = read_limits(as_table(*n, "limits"));
     if (const auto* n = root.get("history")) c.history = read_history(as_table(*n, "history"));
     if (const auto* n = root.get("bad_tick")) c.bad_tick = read_bad_tick(as_table(*n, "bad_tick"), toml_text);
+    if (const auto* n = root.get("cluster")) c.cluster = read_cluster(as_table(*n, "cluster"));
     if (const auto* n = root.get("providers")) {
         for (const auto& [name, node] : as_table(*n, "providers")) {
             const std::string key = join("providers", name.str());
