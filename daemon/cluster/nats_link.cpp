@@ -41,7 +41,7 @@ std::string nats_link::last_error(const char* what, natsStatus s) {
 
 void nats_link::on_disconnected(natsConnection*, void* self) {
     auto* link = static_cast<nats_link*>(self);
-    if (!link->status_.connected()) return;
+    if (!link->status_.connected() || link->stop_.stopping()) return;  // not at our own close
     spdlog::warn("cluster: disconnected from NATS: reconnecting");
     link->status_.set_connected(false, now_ms());
 }

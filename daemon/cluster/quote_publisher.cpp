@@ -34,6 +34,7 @@ struct quote_publisher::symbol_state {
     std::string key;
     bool held = false;
     std::uint64_t lease_revision = 0;
+    steady::time_point renewed_at{};
     std::optional<quote> written;  // the content in the bucket now, as far as we know
     std::uint64_t changed = 0;     // the revision at which that content was first written
     steady::time_point written_at{};
@@ -114,7 +115,7 @@ void quote_publisher::run() {
         }
         kvEntry_Destroy(e);
     };
-    // Takes or renews the lease of every configured symbol; writes the current
+    // Takes (every TTL/6) or renews (every TTL/3) the lease of every configured symbol; writes the current
     // quote of one just taken, and again those the pollers confirm but that were
     // last written a while ago (so that the edges do not mark them stale).
     auto tick = [&] {
@@ -123,14 +124,18 @@ void quote_publisher::run() {
         std::map<std::string, symbol_state> next;
         for (const auto& s : status) {
             auto it = symbols.find(s.id);
+            const bool known = it != symbols.end();
+            const bool was_held = known && it->second.held;
             symbol_state st = it != symbols.end() ? std::move(it->second) : symbol_state{};
-            if (it == symbols.end()) st.key = cluster_key(s.id);
+            if (!known) st.key = cluster_key(s.id);
             std::uint64_t rev = 0;
-            if (st.held) {
+            // Every other tick (TTL/3) for a held lease.
+            if (st.held && steady::now() - st.renewed_at >= ttl / 4) {
                 natsStatus r = kvStore_Update(&rev, leases, st.key.c_str(), me.data(), static_cast<int>(me.size()),
                                               st.lease_revision);
                 if (r == NATS_OK) {
                     st.lease_revision = rev;
+                    st.renewed_at = steady::now();
                 } else {
                     // The update may have landed with its answer lost: the lease is still ours if it says so.
                     kvEntry* e = nullptr;
@@ -146,16 +151,17 @@ void quote_publisher::run() {
                         status_.set_lease(s.id, false);
                     }
                 }
-            } else if (kvStore_Create(&rev, leases, st.key.c_str(), me.data(), static_cast<int>(me.size())) == NATS_OK) {
+            } else if (!st.held && kvStore_Create(&rev, leases, st.key.c_str(), me.data(), static_cast<int>(me.size())) == NATS_OK) {
                 st.held = true;
                 st.lease_revision = rev;
+                st.renewed_at = steady::now();
                 spdlog::info("cluster: took the lease of {}: this publisher writes it", s.id);
                 read_current(st);
                 if (const auto cur = store_.get(s.slot)) write(st, cur->q);
-            } else if (it == symbols.end()) {
+            } else if (!known) {
                 spdlog::info("cluster: {} is written by another publisher: standing by", s.id);
             }
-            if (it == symbols.end() || it->second.held != st.held) status_.set_lease(s.id, st.held);
+            if (!known || was_held != st.held) status_.set_lease(s.id, st.held);
             if (st.held) {
                 const auto cur = store_.get(s.slot);
                 const symbol_config* sym = layout->find(s.slot);
@@ -178,7 +184,7 @@ void quote_publisher::run() {
     while (!stop_.stopping()) {
         if (steady::now() >= next_tick) {
             tick();
-            next_tick = steady::now() + ttl / 3;
+            next_tick = steady::now() + ttl / 6;  // a standby tries to take a lease this often
         }
         std::map<std::string, quote> todo;
         {

@@ -2,8 +2,8 @@
 // The publisher role: every change of the local store (the pollers fill it as
 // in a standalone daemon) is written to the quote bucket, for the symbols this
 // daemon holds the lease of. Leases live in the lease bucket (TTL lease_ttl):
-// taken with a create, renewed every lease_ttl/3 with an update on their
-// revision, dropped on a clean stop. A symbol whose lease another publisher
+// taken with a create (tried every lease_ttl/6), renewed every lease_ttl/3 with
+// an update on their revision, dropped on a clean stop. A symbol whose lease another publisher
 // holds is polled but not written (hot standby); when that publisher dies its
 // lease expires and one of the standbys takes it. Unchanged quotes are written
 // again every max_age/4 while the pollers confirm them, so they stay fresh on

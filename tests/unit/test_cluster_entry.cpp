@@ -61,7 +61,7 @@ TEST_CASE("a cluster entry reads back as written, exactly", "[cluster]") {
     CHECK_FALSE(decode_cluster_entry(R"({"v":1,"symbol":"X","changed":0,"quote":{"price":"1"}})"));
 }
 
-TEST_CASE("an edge numbers quotes by the content's revision, never backwards", "[cluster][store]") {
+TEST_CASE("a cluster edge numbers quotes by the content's revision, never backwards", "[cluster][store]") {
     snapshot_store store({nvda()}, 1);
     // Content first written at revision 3, seen in an entry of revision 5 (a re-write): seq 3000.
     auto c = store.apply_numbered(0, make("101", t0), t0, 3000, 5000);
