@@ -275,3 +275,36 @@ TEST_CASE("Cluster: an edge survives a NATS restart and catches up, and an edge 
     CHECK(snapshot_of(late) == snapshot_of(edge));
     CHECK(snapshot_of(late).size() == 3);
 }
+
+TEST_CASE("Cluster: on a 3-node NATS cluster with 3 replicas, quotes keep flowing when a node is killed",
+          "[integration][cluster]") {
+    if (!have_nats_server()) return skip_missing_tool("nats-server", "apt-get install nats-server");
+    const std::vector<std::uint16_t> routes{free_loopback_port(), free_loopback_port(), free_loopback_port()};
+    std::vector<std::unique_ptr<nats_server>> nodes;
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+        nats_node_options o;
+        o.name = fmt::format("n{}", i + 1);
+        o.cluster_port = routes[i];
+        for (std::size_t j = 0; j < routes.size(); ++j)
+            if (j != i) o.route_ports.push_back(routes[j]);
+        nodes.push_back(std::make_unique<nats_server>(o));
+    }
+    const std::vector<std::string> servers{nodes[0]->url(), nodes[1]->url(), nodes[2]->url()};
+    yahoo_coinbase_market m;
+    m.yahoo("NVDA", "100.00", "99.00");
+    m.coinbase("71420.00", "70825.07");
+    daemon_process pub(cluster_config(m, "publisher", servers, "replicas = 3"));
+    daemon_process edge(cluster_config(m, "edge", servers, "replicas = 3"));
+    // JetStream elects its leaders first: the buckets are created once it has.
+    wait_quote(edge, "NVDA", [](const json_doc& q) { return q.raw("/price") == "100.00"; }, 15s);
+
+    nodes[0]->kill();
+    const auto killed_at = steady::now();
+    m.yahoo("NVDA", "100.40", "99.00");
+    wait_quote(edge, "NVDA", [](const json_doc& q) { return q.raw("/price") == "100.40"; }, 10s);
+    WARN("a new price reached the edge " << std::chrono::duration_cast<milliseconds>(steady::now() - killed_at).count()
+                                         << " ms after a NATS node was killed");
+    m.yahoo("NVDA", "100.60", "99.00");
+    wait_quote(edge, "NVDA", [](const json_doc& q) { return q.raw("/price") == "100.60"; }, 5s);
+    CHECK(eventually([&] { return http_get(edge.port(), "/readyz").status == 200; }, 5s));
+}
