@@ -70,7 +70,7 @@ std::uint64_t wait_update(ws_client& c, std::string_view id, std::string_view pr
 
 }  // namespace
 
-TEST_CASE("Cluster: a price polled by the publisher reaches the clients of both edges, which agree",
+TEST_CASE("cluster: a price polled by the publisher reaches the clients of both edges, which agree",
           "[integration][cluster]") {
     if (!have_nats_server()) return skip_missing_tool("nats-server", "apt-get install nats-server");
     nats_server nats;
@@ -113,7 +113,7 @@ TEST_CASE("Cluster: a price polled by the publisher reaches the clients of both 
     CHECK(metric_counter(e1.port(), "tickerd_cluster_entries_applied_total") >= 3);
 }
 
-TEST_CASE("Cluster: a stream resumed with ?since=N on the other edge gets exactly the quotes changed after N",
+TEST_CASE("cluster: a stream resumed with ?since=N on the other edge gets exactly the quotes changed after N",
           "[integration][cluster]") {
     if (!have_nats_server()) return skip_missing_tool("nats-server", "apt-get install nats-server");
     nats_server nats;
@@ -162,7 +162,7 @@ TEST_CASE("Cluster: a stream resumed with ?since=N on the other edge gets exactl
     CHECK(json_doc(current.read_json(3s)).size("/quotes") == 0);
 }
 
-TEST_CASE("Cluster: when the active publisher is killed, the standby takes over within the lease TTL",
+TEST_CASE("cluster: when the active publisher is killed, the standby takes over within the lease TTL",
           "[integration][cluster]") {
     if (!have_nats_server()) return skip_missing_tool("nats-server", "apt-get install nats-server");
     nats_server nats;
@@ -234,7 +234,7 @@ TEST_CASE("Cluster: when the active publisher is killed, the standby takes over 
     CHECK(longest <= bound + spacing_before);
 }
 
-TEST_CASE("Cluster: an edge survives a NATS restart and catches up, and an edge started late has every quote at once",
+TEST_CASE("cluster: an edge survives a NATS restart and catches up, and an edge started late has every quote at once",
           "[integration][cluster]") {
     if (!have_nats_server()) return skip_missing_tool("nats-server", "apt-get install nats-server");
     nats_server nats;
@@ -276,7 +276,7 @@ TEST_CASE("Cluster: an edge survives a NATS restart and catches up, and an edge 
     CHECK(snapshot_of(late).size() == 3);
 }
 
-TEST_CASE("Cluster: on a 3-node NATS cluster with 3 replicas, quotes keep flowing when a node is killed",
+TEST_CASE("cluster: on a 3-node NATS cluster with 3 replicas, quotes keep flowing when a node is killed",
           "[integration][cluster]") {
     if (!have_nats_server()) return skip_missing_tool("nats-server", "apt-get install nats-server");
     const std::vector<std::uint16_t> routes{free_loopback_port(), free_loopback_port(), free_loopback_port()};
@@ -307,4 +307,22 @@ TEST_CASE("Cluster: on a 3-node NATS cluster with 3 replicas, quotes keep flowin
     m.yahoo("NVDA", "100.60", "99.00");
     wait_quote(edge, "NVDA", [](const json_doc& q) { return q.raw("/price") == "100.60"; }, 5s);
     CHECK(eventually([&] { return http_get(edge.port(), "/readyz").status == 200; }, 5s));
+}
+
+TEST_CASE("cluster: --check-config prints the [cluster] table with the token redacted", "[integration][cluster]") {
+    yahoo_coinbase_market m;
+    daemon_options opts;
+    opts.wait_listening = false;
+    opts.extra_args = {"--check-config"};
+    daemon_process d(cluster_config(m, "edge", {"nats://127.0.0.1:4222", "tls://10.0.0.2:4222"},
+                                    "token = \"s3cret-token\"\ntls_ca_file = \"/etc/ssl/nats-ca.pem\""),
+                     opts);
+    REQUIRE(d.wait_exit(10s) == 0);
+    const std::string out = d.log_text();
+    INFO(out);
+    CHECK(out.find("[cluster]") != std::string::npos);
+    CHECK(out.find("role = 'edge'") != std::string::npos);
+    CHECK(out.find("tls://10.0.0.2:4222") != std::string::npos);
+    CHECK(out.find("token = '(redacted)'") != std::string::npos);
+    CHECK(out.find("s3cret") == std::string::npos);
 }
