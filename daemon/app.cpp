@@ -176,7 +176,9 @@ int run_daemon(const config& cfg) {
     }
     // The feeds of the running config; SIGHUP replaces them (see reloader). Set up
     // before "listening on" is logged, so a SIGHUP from then on is always a reload.
-    reloader live(ioc, std::make_shared<const config>(cfg), read_provider_keys(cfg),
+    // An edge never polls: no feeds, so no API keys either.
+    const provider_keys keys = cluster.polls() ? read_provider_keys(cfg) : provider_keys{};
+    reloader live(ioc, std::make_shared<const config>(cfg), keys,
                   feed_deps{ioc.get_executor(), providers, in, upstream_log, stats, history, &day_refs}, store, gate,
                   clients, state, cluster.polls());
     const auto ep = http->local_endpoint();

@@ -53,6 +53,10 @@ void quote_publisher::start() {
 
 void quote_publisher::stop() {
     stop_.request();
+    {
+        const std::scoped_lock lk(mu_);  // so the thread cannot miss the wake-up between its check and its wait
+        wake_ = true;
+    }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
 }
