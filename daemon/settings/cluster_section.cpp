@@ -49,9 +49,8 @@ cluster_config read_cluster(const toml::table& t) {
     if (const auto* n = t.get("servers")) {
         c.servers.clear();
         for_each_string(*n, "cluster.servers", [&](const std::string& v, const std::string& key, const toml::node& item) {
-            const bool scheme = v.starts_with("nats://") || v.starts_with("tls://");
-            const auto rest = std::string_view(v).substr(scheme ? 6 : 0);
-            if (!scheme || rest.size() <= 1 || has_control_chars(v) || v.find(' ') != std::string::npos)
+            const std::size_t scheme = v.starts_with("nats://") ? 7 : v.starts_with("tls://") ? 6 : 0;
+            if (scheme == 0 || v.size() == scheme || has_control_chars(v) || v.find(' ') != std::string::npos)
                 fail(key, fmt::format("\"{}\": expected a NATS URL such as \"nats://127.0.0.1:4222\"", v), &item);
             c.servers.push_back(v);
         });

@@ -233,6 +233,16 @@ result<config, config_error> load_config(const std::string& path) {
             return config_error{path, key, fmt::format("\"{}\" holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
                                                        p.ca_file)};
     }
+    // The NATS credentials and TLS files of [cluster]: readable now, or the start is refused.
+    for (const auto& [name, file] : {std::pair<const char*, const std::string&>{"credentials_file", cfg->cluster.credentials_file},
+                                     {"tls_ca_file", cfg->cluster.tls_ca_file},
+                                     {"tls_cert_file", cfg->cluster.tls_cert_file},
+                                     {"tls_key_file", cfg->cluster.tls_key_file}}) {
+        if (file.empty()) continue;
+        if (std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose); !f)
+            return config_error{path, join("cluster", name),
+                                fmt::format("cannot read \"{}\": {}", file, std::generic_category().message(errno))};
+    }
     return cfg;
 }
 

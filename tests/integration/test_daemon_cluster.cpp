@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -107,10 +108,22 @@ TEST_CASE("cluster: a price polled by the publisher reaches the clients of both 
     CHECK(same);
     CHECK(a["NVDA"] == fmt::format("101.50@{}", s1));
     CHECK(a.size() == 3);
-    // The edges do not poll: only the publisher's requests reach the upstream.
     CHECK(http_get(e1.port(), "/readyz").status == 200);
-    CHECK(metric_counter(pub.port(), "tickerd_cluster_entries_published_total") >= 3);
-    CHECK(metric_counter(e1.port(), "tickerd_cluster_entries_applied_total") >= 3);
+    // The edges do not poll: no upstream request of theirs is counted (the publisher's are).
+    const std::string polled_ok = R"(tickerd_upstream_requests_total{provider="yahoo",outcome="ok"})";
+    auto requests = [&](const daemon_process& d) -> std::uint64_t {
+        try {
+            return metric_counter(d.port(), polled_ok);
+        } catch (const std::runtime_error&) {
+            return 0;  // no such sample: never polled
+        }
+    };
+    CHECK(requests(e1) == 0);
+    CHECK(requests(e2) == 0);
+    CHECK(requests(pub) > 0);
+    // Counted once the write is acknowledged, which may be after the edges have the entry.
+    CHECK(eventually([&] { return metric_counter(pub.port(), "tickerd_cluster_entries_published_total") >= 3; }, 2s));
+    CHECK(eventually([&] { return metric_counter(e1.port(), "tickerd_cluster_entries_applied_total") >= 3; }, 2s));
 }
 
 TEST_CASE("cluster: a stream resumed with ?since=N on the other edge gets exactly the quotes changed after N",
@@ -311,11 +324,14 @@ TEST_CASE("cluster: on a 3-node NATS cluster with 3 replicas, quotes keep flowin
 
 TEST_CASE("cluster: --check-config prints the [cluster] table with the token redacted", "[integration][cluster]") {
     yahoo_coinbase_market m;
+    scratch_dir files;
+    const std::string ca = (files.path() / "nats-ca.pem").string();
+    std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
     daemon_options opts;
     opts.wait_listening = false;
     opts.extra_args = {"--check-config"};
     daemon_process d(cluster_config(m, "edge", {"nats://127.0.0.1:4222", "tls://10.0.0.2:4222"},
-                                    "token = \"s3cret-token\"\ntls_ca_file = \"/etc/ssl/nats-ca.pem\""),
+                                    fmt::format("token = \"s3cret-token\"\ntls_ca_file = \"{}\"", ca)),
                      opts);
     REQUIRE(d.wait_exit(10s) == 0);
     const std::string out = d.log_text();

@@ -114,6 +114,8 @@ start_price = "10.00"
              {"a token and a credentials file", "token = \"s3cret\"\ncredentials_file = \"/etc/nats.creds\"", "cluster.token"},
              {"a client certificate without its key", "tls_cert_file = \"/etc/cert.pem\"", "cluster.tls_key_file"},
              {"an unknown cluster key", "rol = \"edge\"", "cluster.rol"},
+             {"a credentials file that cannot be read", "credentials_file = \"/nonexistent/nats.creds\"",
+              "cluster.credentials_file"},
          }) {
         cases.push_back({name, base.text() + "\n[cluster]\n" + table + "\n", key});
     }
