@@ -142,14 +142,18 @@ void quote_publisher::run() {
                     st.renewed_at = steady::now();
                 } else {
                     // The update may have landed with its answer lost: the lease is still ours if it says so.
+                    // Lost only when the lease bucket says so: while it cannot answer (a NATS node
+                    // lost, leaders moving) the lease is kept and renewed at the next tick.
                     kvEntry* e = nullptr;
-                    bool ours = false;
-                    if (kvStore_Get(&e, leases, st.key.c_str()) == NATS_OK && e != nullptr) {
-                        ours = kvEntry_Operation(e) == kvOp_Put && entry_text(e) == me;
-                        if (ours) st.lease_revision = kvEntry_Revision(e);
-                        kvEntry_Destroy(e);
+                    bool lost = false;
+                    const natsStatus g = kvStore_Get(&e, leases, st.key.c_str());
+                    if (g == NATS_NOT_FOUND) lost = true;
+                    if (g == NATS_OK && e != nullptr) {
+                        lost = kvEntry_Operation(e) != kvOp_Put || entry_text(e) != me;
+                        if (!lost) st.lease_revision = kvEntry_Revision(e);
                     }
-                    if (!ours && link.connected()) {
+                    if (e != nullptr) kvEntry_Destroy(e);
+                    if (lost) {
                         spdlog::warn("cluster: lost the lease of {}: another publisher writes it now", s.id);
                         st.held = false;
                         status_.set_lease(s.id, false);
@@ -188,6 +192,8 @@ void quote_publisher::run() {
     while (!stop_.stopping()) {
         if (steady::now() >= next_tick) {
             tick();
+            // Proof of life for the edges' watches (every tick: lease_ttl/6).
+            kvStore_PutString(nullptr, quotes, std::string(cluster_heartbeat_key).c_str(), me.c_str());
             next_tick = steady::now() + ttl / 6;  // a standby tries to take a lease this often
         }
         std::map<std::string, quote> todo;

@@ -17,7 +17,7 @@ time_point now_ms() { return std::chrono::time_point_cast<std::chrono::milliseco
 // One entry into the store. Its write time is when the publisher last confirmed
 // the quote: an entry older than the symbol's max_age arrives stale.
 void apply_entry(kvEntry* e, snapshot_store& store, cluster_status& status, std::set<std::string>& unknown) {
-    if (kvEntry_Operation(e) != kvOp_Put) return;
+    if (kvEntry_Operation(e) != kvOp_Put || kvEntry_Key(e) == cluster_heartbeat_key) return;
     const char* v = static_cast<const char*>(kvEntry_Value(e));
     const auto decoded = decode_cluster_entry(
         std::string_view(v != nullptr ? v : "", v != nullptr ? static_cast<std::size_t>(kvEntry_ValueLen(e)) : 0));
@@ -82,9 +82,11 @@ void quote_watcher::run() {
             continue;
         }
         backoff = std::chrono::milliseconds(250);
+        auto last_entry = std::chrono::steady_clock::now();
         while (!stop_.stopping()) {
             kvEntry* e = nullptr;
             const natsStatus s = kvWatcher_Next(&e, w, 250);
+            if (s == NATS_OK) last_entry = std::chrono::steady_clock::now();
             if (s == NATS_OK && e == nullptr) {
                 status_.set_loaded(true);  // every key's current entry is in the store
             } else if (s == NATS_OK) {
@@ -97,6 +99,13 @@ void quote_watcher::run() {
             // Watch again after a reconnect (the server may have lost the watch) or a reload
             // (a symbol added now has entries that were skipped): the current entries come first.
             if (link.reconnects() != reconnects) break;
+            // Publishers write a heartbeat every lease_ttl/6: nothing for two lease_ttl
+            // while connected means the watch itself is lost (its NATS node died).
+            if (link.connected() && std::chrono::steady_clock::now() - last_entry > 2 * cfg_.lease_ttl) {
+                spdlog::warn("cluster: nothing from the quote bucket for {} ms: watching again",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(2 * cfg_.lease_ttl).count());
+                break;
+            }
             if (store_.layout()->version != layout) {
                 unknown.clear();
                 break;

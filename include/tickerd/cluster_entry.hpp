@@ -31,6 +31,11 @@ struct cluster_entry {
 // key for any symbol id, and two ids never share one.
 std::string cluster_key(std::string_view symbol_id);
 
+// The key publishers write their heartbeat to (no symbol id gives it: '=' is
+// always followed by two hex digits), so that an edge can tell a quiet bucket
+// from a watch that has stopped delivering.
+inline constexpr std::string_view cluster_heartbeat_key = "=heartbeat";
+
 std::string encode_cluster_entry(const cluster_entry& e);
 result<cluster_entry, std::string> decode_cluster_entry(std::string_view value);
 
