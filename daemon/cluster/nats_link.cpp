@@ -30,6 +30,9 @@ nats_link::~nats_link() {
     if (js_ != nullptr) jsCtx_Destroy(js_);
     if (conn_ != nullptr) {
         natsConnection_Close(conn_);
+        std::unique_lock lk(closed_mu_);
+        closed_cv_.wait_for(lk, std::chrono::seconds(5), [this] { return closed_; });
+        lk.unlock();
         natsConnection_Destroy(conn_);
     }
 }
@@ -44,6 +47,14 @@ void nats_link::on_disconnected(natsConnection*, void* self) {
     if (!link->status_.connected() || link->stop_.stopping()) return;  // not at our own close
     spdlog::warn("cluster: disconnected from NATS: reconnecting");
     link->status_.set_connected(false, now_ms());
+}
+
+void nats_link::on_closed(natsConnection*, void* self) {
+    auto* link = static_cast<nats_link*>(self);
+    // Notified under the lock: the destructor, once it sees closed_, may destroy both at once.
+    const std::scoped_lock lk(link->closed_mu_);
+    link->closed_ = true;
+    link->closed_cv_.notify_all();
 }
 
 void nats_link::on_reconnected(natsConnection* nc, void* self) {
@@ -71,6 +82,7 @@ bool nats_link::connect() {
     if (s == NATS_OK) s = natsOptions_SetReconnectJitter(opts, 250, 1'000);
     if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, &nats_link::on_disconnected, this);
     if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, &nats_link::on_reconnected, this);
+    if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &nats_link::on_closed, this);
     if (s == NATS_OK && !cfg_.token.empty()) s = natsOptions_SetToken(opts, cfg_.token.c_str());
     if (s == NATS_OK && !cfg_.credentials_file.empty())
         s = natsOptions_SetUserCredentialsFromFiles(opts, cfg_.credentials_file.c_str(), nullptr);

@@ -4,7 +4,9 @@
 // state reported to cluster_status. Every call blocks: never on an io thread.
 // Private to daemon/cluster/ (it is the one header that includes nats.h).
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include <nats/nats.h>
@@ -37,6 +39,9 @@ public:
 private:
     static void on_disconnected(natsConnection* nc, void* self);
     static void on_reconnected(natsConnection* nc, void* self);
+    // The connection's last callback: the destructor waits for it, so that no
+    // callback (they run on the library's threads) outlives this object.
+    static void on_closed(natsConnection* nc, void* self);
 
     const cluster_config& cfg_;
     cluster_status& status_;
@@ -44,6 +49,9 @@ private:
     natsConnection* conn_ = nullptr;
     jsCtx* js_ = nullptr;
     std::atomic<std::uint64_t> reconnects_{0};
+    std::mutex closed_mu_;
+    std::condition_variable closed_cv_;
+    bool closed_ = false;
 };
 
 }  // namespace tickerd
