@@ -15,6 +15,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "cluster/cluster_node.hpp"
 #include "ops/fd_limit.hpp"
 #include "ops/metrics.hpp"
 #include "ops/persisted_state.hpp"
@@ -140,13 +141,18 @@ int run_daemon(const config& cfg) {
     if (!load_provider_tls(cfg, providers)) return 2;
 
     // core: the model. Every change goes to the history and, through the hub, to every stream client.
-    snapshot_store store(cfg.symbols, first_sequence());
+    // On a cluster edge the bucket's revisions number the quotes (docs/scaling.md), from 1.
+    const bool edge = cfg.cluster.role == cluster_role::edge;
+    snapshot_store store(cfg.symbols, edge ? 1 : first_sequence());
     price_history history(cfg.symbols.size(), cfg.history);
     day_reference_book day_refs;
     hub clients;
-    store.on_change([&clients, &history](const quote_change& change) {
+    // cluster: a publisher writes every change to NATS, an edge fills the store from it (own thread).
+    cluster_node cluster(cfg.cluster, store);
+    store.on_change([&clients, &history, &cluster](const quote_change& change) {
         history.record(change.index, change.quote->q.received_at, change.quote->q.price);
         clients.broadcast(change);
+        cluster.changed(change);
     });
     metrics stats(TICKERD_VERSION);
 
@@ -162,6 +168,10 @@ int run_daemon(const config& cfg) {
     // serve: what every session reads.
     server_state state(cfg, store, clients, history, load_web_root(cfg), stats);
     state.active_source = [&gate](std::size_t index) { return gate.active_source(index); };
+    if (cluster.role() != cluster_role::standalone) {
+        state.cluster_problem = [&cluster] { return cluster.problem(); };
+        state.cluster_metrics = [&cluster] { return cluster.metrics_text(); };
+    }
 
     net::io_context ioc(static_cast<int>(threads));
     warn_if_few_files(cfg);
@@ -181,9 +191,11 @@ int run_daemon(const config& cfg) {
     }
     // The feeds of the running config; SIGHUP replaces them (see reloader). Set up
     // before "listening on" is logged, so a SIGHUP from then on is always a reload.
-    reloader live(ioc, std::make_shared<const config>(cfg), read_provider_keys(cfg),
+    // An edge never polls: no feeds, so no API keys either.
+    const provider_keys keys = cluster.polls() ? read_provider_keys(cfg) : provider_keys{};
+    reloader live(ioc, std::make_shared<const config>(cfg), keys,
                   feed_deps{ioc.get_executor(), providers, in, upstream_log, stats, history, &day_refs}, store, gate,
-                  clients, state);
+                  clients, state, cluster.polls());
     if (cfg.server.allowed_sites.empty()) {
         spdlog::info("any site may embed the bar (server.allowed_sites is empty)");
     } else {
@@ -199,6 +211,7 @@ int run_daemon(const config& cfg) {
     spdlog::info("tickerd {} listening on {} ({} symbols, {} io threads)", TICKERD_VERSION,
                  endpoint_text(http->local_endpoint()), cfg.symbols.size(), threads);
     http->start();
+    cluster.start();
 
     // The daemon's own timers and its SIGTERM handler share one strand: the
     // handler cancels the timers while their handlers, on another io thread, re-arm them.
@@ -237,6 +250,7 @@ int run_daemon(const config& cfg) {
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
+    cluster.stop();  // its thread feeds the store, and so the hub: stopped before they go
     saved.stop_and_save();  // the last save, once the io loop has stopped
     const std::uint64_t upstream_ok = stats.requests_total(upstream_outcome::ok);
     spdlog::info("stopped ({} upstream requests ok, {} failed, {} quotes rejected)", upstream_ok,

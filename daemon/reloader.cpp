@@ -16,7 +16,8 @@ namespace tickerd {
 namespace net = boost::asio;
 
 reloader::reloader(net::io_context& ioc, std::shared_ptr<const config> running, const provider_keys& keys,
-                   feed_deps deps, snapshot_store& store, quote_gate& gate, hub& clients, server_state& state)
+                   feed_deps deps, snapshot_store& store, quote_gate& gate, hub& clients, server_state& state,
+                   bool polls)
     : strand_(net::make_strand(ioc)),
       hup_(strand_, SIGHUP),
       running_(std::move(running)),
@@ -25,7 +26,8 @@ reloader::reloader(net::io_context& ioc, std::shared_ptr<const config> running, 
       gate_(gate),
       clients_(clients),
       state_(state),
-      feeds_(std::make_unique<feed_set>(*running_, *store.layout(), keys, deps)) {
+      polls_(polls),
+      feeds_(polls ? std::make_unique<feed_set>(*running_, *store.layout(), keys, deps) : nullptr) {
     wait_signal();
 }
 
@@ -38,7 +40,7 @@ void reloader::stop() {
         stopped_ = true;
         boost::system::error_code ignored;
         hup_.cancel(ignored);
-        feeds_->stop();
+        if (feeds_) feeds_->stop();
     });
 }
 
@@ -84,11 +86,11 @@ void reloader::apply(result<config, config_error> loaded, provider_keys keys) {
         }
         auto next = std::make_shared<const config>(std::move(plan.next));
         // Stop all, start all: the quotes stay in the store, so clients see no gap.
-        feeds_->stop();
+        if (feeds_) feeds_->stop();
         const auto change = store_.reconfigure(next->symbols);
         gate_.reconfigure(*change.layout, next->bad_tick);
         deps_.history.reconfigure(change.layout->slots.size(), change.removed_slots);
-        feeds_ = std::make_unique<feed_set>(*next, *change.layout, keys, deps_);
+        if (polls_) feeds_ = std::make_unique<feed_set>(*next, *change.layout, keys, deps_);
         clients_.layout_changed();
         state_.set_config(next);
         running_ = std::move(next);

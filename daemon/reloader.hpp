@@ -27,9 +27,11 @@ namespace tickerd {
 
 class reloader {
 public:
-    // Starts the feeds of `running` (with keys read by the caller) and listens for SIGHUP.
+    // Starts the feeds of `running` (with keys read by the caller) and listens for
+    // SIGHUP. Without `polls` (a cluster edge) no feed is ever started.
     reloader(boost::asio::io_context& ioc, std::shared_ptr<const config> running, const provider_keys& keys,
-             feed_deps deps, snapshot_store& store, quote_gate& gate, hub& clients, server_state& state);
+             feed_deps deps, snapshot_store& store, quote_gate& gate, hub& clients, server_state& state,
+             bool polls = true);
     ~reloader();  // joins a reload still reading the file
     reloader(const reloader&) = delete;
     reloader& operator=(const reloader&) = delete;
@@ -50,7 +52,8 @@ private:
     quote_gate& gate_;
     hub& clients_;
     server_state& state_;
-    std::unique_ptr<feed_set> feeds_;
+    const bool polls_;
+    std::unique_ptr<feed_set> feeds_;  // null without polls_
     std::thread loader_;
     bool loading_ = false;  // a file read is under way
     bool again_ = false;    // SIGHUP during it: read again when it is done

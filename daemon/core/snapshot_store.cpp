@@ -105,12 +105,25 @@ quote_change snapshot_store::encode_change(const symbol_config& sym, std::size_t
 }
 
 void snapshot_store::install_locked(const quote_change& change) {
-    seq_ = change.seq;
+    seq_ = std::max(seq_, change.seq);  // an edge's numbered change may be below it (docs/scaling.md)
     entries_[change.index].current = change.quote;
 }
 
 std::optional<quote_change> snapshot_store::apply(std::size_t index, quote q, time_point now) {
     q.stale = false;
+    return apply_with(index, std::move(q), now, [](std::uint64_t seq, const entry&) { return seq + 1; });
+}
+
+std::optional<quote_change> snapshot_store::apply_numbered(std::size_t index, quote q, time_point now,
+                                                           std::uint64_t content_seq, std::uint64_t entry_seq) {
+    return apply_with(index, std::move(q), now, [content_seq, entry_seq](std::uint64_t, const entry& e) {
+        const std::uint64_t shown = e.current ? e.current->q.seq : 0;
+        return content_seq > shown ? content_seq : std::max(entry_seq, shown + 1);
+    });
+}
+
+std::optional<quote_change> snapshot_store::apply_with(
+    std::size_t index, quote q, time_point now, const std::function<std::uint64_t(std::uint64_t, const entry&)>& number) {
     // notify_mu_ keeps writers, and so notifications, in seq order without holding mu_ while calling out.
     const std::scoped_lock notify_lk(notify_mu_);
     std::shared_ptr<const symbol_config> sym;
@@ -123,7 +136,7 @@ std::optional<quote_change> snapshot_store::apply(std::size_t index, quote q, ti
         e.last_confirmed = now;
         if (e.current && same_content(e.current->q, q)) return std::nullopt;
         sym = layout_->slots[index];
-        seq = seq_ + 1;
+        seq = number(seq_, e);
         layout_version = layout_->version;
     }
     quote_change change = encode_change(*sym, index, std::move(q), seq, layout_version);

@@ -269,4 +269,22 @@ std::string serialise_state(const saved_state& s) {
     return out;
 }
 
+std::string serialise_saved_quote(const quote& q) {
+    std::string out;
+    append_quote(out, q);
+    return out;
+}
+
+result<quote, std::string> parse_saved_quote(std::string_view json, const std::string& id) {
+    dom::parser parser;
+    const simdjson::padded_string text(json.data(), json.size());
+    dom::element doc;
+    if (auto err = parser.parse(text).get(doc)) return std::string("invalid JSON: ") + simdjson::error_message(err);
+    try {
+        return parse_quote(doc, id, "quote");
+    } catch (const bad_state& e) {
+        return e.message;
+    }
+}
+
 }  // namespace tickerd

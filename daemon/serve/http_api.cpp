@@ -220,8 +220,14 @@ api_response readiness(server_state& st) {
         if (!symbols.empty()) symbols += ',';
         symbols += symbol_state_json(s);
     }
-    return json(ready ? 200 : 503, fmt::format("{{\"ready\":{},\"missing\":[{}],\"stale\":[{}],\"symbols\":[{}]}}",
-                                               ready ? "true" : "false", missing, stale, symbols));
+    std::string cluster;  // in a cluster: why its side is not ready, else ""
+    if (st.cluster_problem) {
+        const std::string problem = st.cluster_problem();
+        ready = ready && problem.empty();
+        cluster = fmt::format(",\"cluster\":{}", json_string(problem));
+    }
+    return json(ready ? 200 : 503, fmt::format("{{\"ready\":{},\"missing\":[{}],\"stale\":[{}],\"symbols\":[{}]{}}}",
+                                               ready ? "true" : "false", missing, stale, symbols, cluster));
 }
 
 // GET /metrics: the registry plus what the store and the hub say now.
@@ -250,7 +256,7 @@ api_response metrics_exposition(server_state& st) {
     r.clients = st.clients.size_by_transport();
     api_response res;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    res.body = std::make_shared<const std::string>(st.stats.render(r));
+    res.body = std::make_shared<const std::string>(st.stats.render(r) + (st.cluster_metrics ? st.cluster_metrics() : ""));
     return res;
 }
 

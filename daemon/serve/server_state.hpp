@@ -38,6 +38,10 @@ struct server_state {
     metrics& stats;
     // Symbol index -> position in its `sources` of the active source (for /metrics); unset: the first.
     std::function<std::size_t(std::size_t)> active_source;
+    // Set in a cluster (docs/scaling.md): why the cluster side is not ready (empty:
+    // it is), for /readyz; and its samples for /metrics.
+    std::function<std::string()> cluster_problem;
+    std::function<std::string()> cluster_metrics;
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     connection_limiter connections;  // limits.max_connections and max_connections_per_ip
     rate_limited_log refused_sites;  // pages of sites not in server.allowed_sites

@@ -70,7 +70,8 @@ bad_tick_config read_bad_tick(const toml::table& t, std::string_view toml_text) 
 config read_document(const toml::table& root, std::string_view toml_text, const calendars_file* calendars) {
     config c;
     check_keys(root, "",
-               {"log_level", "calendars", "server", "limits", "history", "bad_tick", "symbols", "providers", "markets"});
+               {"log_level", "calendars", "server", "limits", "history", "bad_tick", "cluster", "symbols", "providers",
+                "markets"});
     market_map shipped;
     if (const auto* n = root.get("calendars")) {
         const std::string path = get_string(*n, "calendars");
@@ -82,6 +83,7 @@ config read_document(const toml::table& root, std::string_view toml_text, const 
     if (const auto* n = root.get("limits")) c.limits = read_limits(as_table(*n, "limits"));
     if (const auto* n = root.get("history")) c.history = read_history(as_table(*n, "history"));
     if (const auto* n = root.get("bad_tick")) c.bad_tick = read_bad_tick(as_table(*n, "bad_tick"), toml_text);
+    if (const auto* n = root.get("cluster")) c.cluster = read_cluster(as_table(*n, "cluster"));
     if (const auto* n = root.get("providers")) {
         for (const auto& [name, node] : as_table(*n, "providers")) {
             const std::string key = join("providers", name.str());
@@ -230,6 +232,16 @@ result<config, config_error> load_config(const std::string& path) {
         if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
             return config_error{path, key, fmt::format("\"{}\" holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
                                                        p.ca_file)};
+    }
+    // The NATS credentials and TLS files of [cluster]: readable now, or the start is refused.
+    for (const auto& [name, file] : {std::pair<const char*, const std::string&>{"credentials_file", cfg->cluster.credentials_file},
+                                     {"tls_ca_file", cfg->cluster.tls_ca_file},
+                                     {"tls_cert_file", cfg->cluster.tls_cert_file},
+                                     {"tls_key_file", cfg->cluster.tls_key_file}}) {
+        if (file.empty()) continue;
+        if (std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose); !f)
+            return config_error{path, join("cluster", name),
+                                fmt::format("cannot read \"{}\": {}", file, std::generic_category().message(errno))};
     }
     return cfg;
 }

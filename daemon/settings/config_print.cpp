@@ -178,6 +178,25 @@ toml::table symbol_table(const symbol_config& s) {
     return t;
 }
 
+// [cluster], when the daemon is in one. The token is never printed.
+toml::table cluster_table(const cluster_config& c) {
+    toml::table t;
+    t.insert("role", std::string(to_string(c.role)));
+    toml::array servers;
+    for (const auto& s : c.servers) servers.push_back(s);
+    t.insert("servers", std::move(servers));
+    t.insert("bucket", c.bucket);
+    t.insert("lease_bucket", c.lease_bucket);
+    t.insert("lease_ttl", format_duration(c.lease_ttl));
+    t.insert("replicas", static_cast<std::int64_t>(c.replicas));
+    if (!c.credentials_file.empty()) t.insert("credentials_file", c.credentials_file);  // a path, never its content
+    if (!c.token.empty()) t.insert("token", "(redacted)");
+    if (!c.tls_ca_file.empty()) t.insert("tls_ca_file", c.tls_ca_file);
+    if (!c.tls_cert_file.empty()) t.insert("tls_cert_file", c.tls_cert_file);
+    if (!c.tls_key_file.empty()) t.insert("tls_key_file", c.tls_key_file);
+    return t;
+}
+
 }  // namespace
 
 std::string format_duration(milliseconds d) {
@@ -202,6 +221,7 @@ std::string config_to_toml(const config& cfg) {
     root.insert("limits", limits_table(cfg.limits));
     root.insert("history", history_table(cfg.history));
     root.insert("bad_tick", bad_tick_table(cfg.bad_tick));
+    if (cfg.cluster.role != cluster_role::standalone) root.insert("cluster", cluster_table(cfg.cluster));
     toml::array symbols;
     toml::table markets;
     for (const auto& s : cfg.symbols) {

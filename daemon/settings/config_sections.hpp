@@ -20,6 +20,9 @@ using market_map = std::map<std::string, std::shared_ptr<const market_calendar>>
 server_config read_server(const toml::table& t);
 limits_config read_limits(const toml::table& t);
 
+// cluster_section.cpp: [cluster] (role, NATS servers, buckets, lease, credentials, TLS).
+cluster_config read_cluster(const toml::table& t);
+
 // providers_section.cpp: one [providers.NAME] table, NAME a known provider; `path` is "providers.NAME".
 provider_config read_provider(std::string_view name, const toml::table& t, const std::string& path);
 

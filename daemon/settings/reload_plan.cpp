@@ -45,6 +45,21 @@ reload_plan plan_reload(const config& running, config loaded) {
     if (running.history.resolution != loaded.history.resolution) keys.emplace_back("history.resolution");
     if (running.history.retention != loaded.history.retention) keys.emplace_back("history.retention");
     if (running.log_level != loaded.log_level) keys.emplace_back("log_level");
+    // The NATS connection, the buckets and the role are set up at start.
+    const cluster_config& ca = running.cluster;
+    const cluster_config& cb = loaded.cluster;
+    if (ca.role != cb.role) keys.emplace_back("cluster.role");
+    if (ca.servers != cb.servers) keys.emplace_back("cluster.servers");
+    if (ca.bucket != cb.bucket) keys.emplace_back("cluster.bucket");
+    if (ca.lease_bucket != cb.lease_bucket) keys.emplace_back("cluster.lease_bucket");
+    if (ca.lease_ttl != cb.lease_ttl) keys.emplace_back("cluster.lease_ttl");
+    if (ca.replicas != cb.replicas) keys.emplace_back("cluster.replicas");
+    if (ca.credentials_file != cb.credentials_file) keys.emplace_back("cluster.credentials_file");
+    if (ca.token != cb.token) keys.emplace_back("cluster.token");
+    if (ca.tls_ca_file != cb.tls_ca_file) keys.emplace_back("cluster.tls_ca_file");
+    if (ca.tls_cert_file != cb.tls_cert_file) keys.emplace_back("cluster.tls_cert_file");
+    if (ca.tls_key_file != cb.tls_key_file) keys.emplace_back("cluster.tls_key_file");
+    loaded.cluster = running.cluster;
     loaded.server = running.server;
     loaded.limits = running.limits;
     loaded.history = running.history;

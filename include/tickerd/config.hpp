@@ -68,6 +68,24 @@ struct bad_tick_config {
     decimal fx = decimal::from_int(10);
 };
 
+// [cluster]: scaling out on NATS JetStream (docs/scaling.md). Standalone: no NATS at all.
+enum class cluster_role { standalone, publisher, edge };
+std::string_view to_string(cluster_role r);
+
+struct cluster_config {
+    cluster_role role = cluster_role::standalone;
+    std::vector<std::string> servers{"nats://127.0.0.1:4222"};
+    std::string bucket = "tickerd_quotes";        // the quotes, one key per symbol
+    std::string lease_bucket = "tickerd_leases";  // which publisher writes which symbol
+    milliseconds lease_ttl{5'000};                // a dead publisher's symbols are taken over within this
+    unsigned replicas = 1;                        // of both buckets, on a NATS cluster
+    std::string credentials_file;                 // NATS user credentials (.creds); never logged
+    std::string token;                            // or a token; never logged
+    std::string tls_ca_file;                      // TLS to NATS: trusted CA (PEM); setting it turns TLS on
+    std::string tls_cert_file;                    // client certificate (PEM), with tls_key_file
+    std::string tls_key_file;
+};
+
 struct provider_config {
     std::string name;
     std::string base_url;                           // scheme://host[:port][/prefix]
@@ -110,6 +128,7 @@ struct config {
     limits_config limits;
     history_config history;
     bad_tick_config bad_tick;
+    cluster_config cluster;
     std::string log_level = "info";
     std::vector<symbol_config> symbols;             // in config order
     std::map<std::string, provider_config> providers;

@@ -77,6 +77,15 @@ public:
     // quote whose content equals the current one only refreshes its freshness:
     // no new seq, nobody notified. Nothing for a slot a reload has removed.
     std::optional<quote_change> apply(std::size_t index, quote q, time_point now);
+    // Edge mode (the cluster numbers the quotes, docs/scaling.md): a quote as a
+    // publisher wrote it, its stale flag kept. `content_seq` numbers its content
+    // and is the same on every edge; `entry_seq` numbers the entry that carried
+    // it. Same content as now: freshness only. Otherwise the change takes
+    // content_seq, unless this store already shows a copy of the symbol with a
+    // seq at or above it (one it marked stale itself): then max(entry_seq, that
+    // + 1), so that no quote's seq goes back. The store's seq is the highest given.
+    std::optional<quote_change> apply_numbered(std::size_t index, quote q, time_point now, std::uint64_t content_seq,
+                                               std::uint64_t entry_seq);
     // Marks quotes not confirmed within their max_age as stale; each is a change.
     // Symbols for which `resting(config)` is true (their market is closed now, so
     // nobody trades) are skipped. The predicate is called under the store's lock.
@@ -130,6 +139,8 @@ private:
     static quote_change encode_change(const symbol_config& sym, std::size_t index, quote q, std::uint64_t seq,
                                       std::uint64_t layout_version);
     void install_locked(const quote_change& change);
+    std::optional<quote_change> apply_with(std::size_t index, quote q, time_point now,
+                                           const std::function<std::uint64_t(std::uint64_t, const entry&)>& number);
 
     std::optional<std::size_t> index_of_locked(std::string_view id) const;
 

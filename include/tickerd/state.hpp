@@ -54,4 +54,9 @@ std::string serialise_state(const saved_state& s);
 // The whole file or an error saying what is wrong with it (never a partial state).
 result<saved_state, std::string> parse_state(std::string_view bytes);
 
+// One quote in the file's form (exact decimals, Unix milliseconds), and back,
+// for symbol `id`; the cluster's bucket entries carry quotes this way too.
+std::string serialise_saved_quote(const quote& q);
+result<quote, std::string> parse_saved_quote(std::string_view json, const std::string& id);
+
 }  // namespace tickerd

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support/daemon_process.hpp"
@@ -115,6 +116,23 @@ start_price = "10.00"
         config_parts c;
         c.server += "ops_listen = \"localhost:9101\"\n";
         cases.push_back({"an ops_listen host that is not an address", c.text(), "server.ops_listen"});
+    }
+    // [cluster] (docs/scaling.md): each bad value names its key.
+    for (const auto& [name, table, key] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"an unknown cluster role", "role = \"leader\"", "cluster.role"},
+             {"a NATS server that is not a URL", "role = \"edge\"\nservers = [\"127.0.0.1:4222\"]", "cluster.servers[0]"},
+             {"no NATS server", "role = \"edge\"\nservers = []", "cluster.servers"},
+             {"a bucket name with a dot", "bucket = \"tickerd.quotes\"", "cluster.bucket"},
+             {"the same bucket twice", "bucket = \"q\"\nlease_bucket = \"q\"", "cluster.lease_bucket"},
+             {"a lease TTL under a second", "lease_ttl = \"500ms\"", "cluster.lease_ttl"},
+             {"six replicas", "replicas = 6", "cluster.replicas"},
+             {"a token and a credentials file", "token = \"s3cret\"\ncredentials_file = \"/etc/nats.creds\"", "cluster.token"},
+             {"a client certificate without its key", "tls_cert_file = \"/etc/cert.pem\"", "cluster.tls_key_file"},
+             {"an unknown cluster key", "rol = \"edge\"", "cluster.rol"},
+             {"a credentials file that cannot be read", "credentials_file = \"/nonexistent/nats.creds\"",
+              "cluster.credentials_file"},
+         }) {
+        cases.push_back({name, base.text() + "\n[cluster]\n" + table + "\n", key});
     }
     cases.push_back({"TOML that does not parse", base.text() + "\n[[symbols]\nid = \n", ""});
     return cases;

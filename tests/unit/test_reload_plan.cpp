@@ -77,3 +77,19 @@ TEST_CASE("reload_plan: [limits] and the server's proxy and origin lists are sta
     CHECK(plan.next.server.allowed_sites.empty());
     CHECK_FALSE(plan.next.server.ops_listen_set);
 }
+
+TEST_CASE("reload_plan: every [cluster] key is start-only", "[reload][cluster]") {
+    const config running = parse("", "[cluster]\nrole = \"edge\"\nservers = [\"nats://127.0.0.1:4222\"]\n");
+    const config loaded = parse("", "[cluster]\nrole = \"publisher\"\nservers = [\"nats://10.0.0.1:4222\"]\n"
+                                    "bucket = \"q\"\nlease_bucket = \"l\"\nlease_ttl = \"9s\"\nreplicas = 3\n"
+                                    "token = \"t\"\ntls_ca_file = \"/ca.pem\"\n");
+    const auto plan = plan_reload(running, loaded);
+    for (const char* key : {"cluster.role", "cluster.servers", "cluster.bucket", "cluster.lease_bucket",
+                            "cluster.lease_ttl", "cluster.replicas", "cluster.token", "cluster.tls_ca_file"}) {
+        INFO(key);
+        CHECK(std::find(plan.restart_needed.begin(), plan.restart_needed.end(), key) != plan.restart_needed.end());
+    }
+    CHECK(plan.next.cluster.role == cluster_role::edge);
+    CHECK(plan.next.cluster.servers == running.cluster.servers);
+    CHECK(plan.next.cluster.lease_ttl == 5s);
+}
