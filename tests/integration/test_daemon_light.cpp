@@ -21,34 +21,13 @@
 
 #include "support/daemon_process.hpp"
 #include "support/skip.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_clients.hpp"
 
 using namespace tickerd::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "tickerd-light-XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
-
-void write_file(const fs::path& p, const std::string& content) {
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) throw std::runtime_error("cannot write " + p.string());
-}
 
 // One simulated symbol, DEMO, with a simulated past (1440 points at the default
 // [history]) and no tick for an hour after its start price.
@@ -83,7 +62,7 @@ bool has_python3() { return std::system("command -v python3 >/dev/null 2>&1") ==
 
 // The bytes python3's gzip module decodes from `gz` (throws if it cannot).
 std::string python_gunzip(const std::string& gz) {
-    temp_dir tmp;
+    temp_dir tmp("tickerd-light");
     write_file(tmp.path / "body.gz", gz);
     const std::string command = fmt::format(
         "python3 -c 'import gzip,sys; sys.stdout.buffer.write(gzip.decompress(open(sys.argv[1],\"rb\").read()))' '{}'",
@@ -234,7 +213,7 @@ TEST_CASE("gzip when Accept-Encoding allows it: the same bytes once decoded, Var
         skip_missing_tool("python3", "Debian package python3; scripts/setup --test installs it");
         return;
     }
-    temp_dir tmp;
+    temp_dir tmp("tickerd-light");
     std::string js = "// a module big enough to compress\n";
     for (int i = 0; i < 300; ++i) js += fmt::format("export const price{} = \"{}.{:02}\";\n", i, 1000 + i * 7, i % 100);
     write_file(tmp.path / "www" / "app.js", js);
@@ -360,7 +339,7 @@ start_price = "{}.25"
 
 TEST_CASE("Pages name their assets with ?v=VERSION: that URL is immutable, any other is revalidated",
           "[integration][static]") {
-    temp_dir tmp;
+    temp_dir tmp("tickerd-light");
     const fs::path root = tmp.path / "www";
     const std::string bar = "export const bar = 'the bundled bar';\n";
     const std::string css = "body { color: #123; }\n";

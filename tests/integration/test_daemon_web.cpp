@@ -27,6 +27,7 @@
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/market_fixture.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_clients.hpp"
 
 using namespace tickerd::test;
@@ -35,29 +36,6 @@ namespace fs = std::filesystem;
 namespace {
 
 // --- helpers ------------------------------------------------------------------
-
-// A fresh directory under the system temp dir, removed with everything in it.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "tickerd-web-XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
-
-void write_file(const fs::path& p, const std::string& content) {
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) throw std::runtime_error("cannot write " + p.string());
-}
 
 // One request on its own connection (with `Connection: close`), any method,
 // target sent verbatim; reads until the server closes. The body is every byte
@@ -222,7 +200,7 @@ std::uint64_t healthz_clients(const daemon_process& d) {
 // subdirectory with its own index.html, and a v1/ directory that must never be
 // reached. `outside.txt` sits next to the web root, not in it.
 struct web_site {
-    temp_dir tmp;
+    temp_dir tmp{"tickerd-web"};
     fs::path root = tmp.path / "www";
     const std::string index = "<!doctype html><title>tickerd</title><h1>Ticker</h1>\n";
     const std::string app = "import { connect } from './tickerd.js';\nconsole.log('app');\n";
@@ -405,7 +383,7 @@ TEST_CASE("Static files are read at start: later changes on disk are not served"
 }
 
 TEST_CASE("A missing web_root does not stop the daemon, / is 404 and the API works", "[integration]") {
-    temp_dir tmp;
+    temp_dir tmp("tickerd-web");
     daemon_process d(sim_config(fmt::format("web_root = '{}'", (tmp.path / "does-not-exist").string())));
     check_json_404(http_get(d.port(), "/"), "/");
     check_json_404(http_get(d.port(), "/index.html"), "/index.html");
