@@ -29,31 +29,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// One simulated symbol, DEMO, with a simulated past (1440 points at the default
-// [history]) and no tick for an hour after its start price.
-std::string sim_config(std::string_view server_extra = "", std::string_view rest = "") {
-    return fmt::format(R"([server]
-listen = "127.0.0.1:0"
-{}
-
-[providers.sim]
-seed = 7
-interval = "1h"
-
-[[symbols]]
-id = "DEMO"
-name = "Demo Corp"
-class = "equity"
-currency = "USD"
-precision = 2
-sources = ["sim"]
-start_price = "1284.30"
-
-{}
-)",
-                       server_extra, rest);
-}
-
 void wait_quote(const daemon_process& d) {
     REQUIRE(eventually([&] { return http_get(d.port(), "/v1/quotes/DEMO").status == 200; }, 10s));
 }
@@ -92,7 +67,7 @@ const header_list gzip_ok{{"Accept-Encoding", "gzip, deflate, br"}};
 
 TEST_CASE("GET /v1/history/{id}?points=N: at most N points by LTTB, 120 by default, first and last kept",
           "[integration][history]") {
-    daemon_process d(sim_config());
+    daemon_process d(quiet_sim_config());
     wait_quote(d);
     // The whole series (more points asked for than there are) and the default, taken in the same bucket.
     std::string full_text;
@@ -162,7 +137,7 @@ TEST_CASE("GET /v1/history/{id}?points=N: at most N points by LTTB, 120 by defau
 
 TEST_CASE("GET /v1/history/{id}: a strong ETag of the series, 304 on If-None-Match, max-age of the resolution",
           "[integration][history]") {
-    daemon_process d(sim_config("", "[history]\nresolution = \"2s\"\nretention = \"10m\"\n"));
+    daemon_process d(quiet_sim_config("", "[history]\nresolution = \"2s\"\nretention = \"10m\"\n"));
     wait_quote(d);
     auto first = http_get(d.port(), "/v1/history/DEMO");
     REQUIRE(first.status == 200);
@@ -218,7 +193,7 @@ TEST_CASE("gzip when Accept-Encoding allows it: the same bytes once decoded, Var
     for (int i = 0; i < 300; ++i) js += fmt::format("export const price{} = \"{}.{:02}\";\n", i, 1000 + i * 7, i % 100);
     write_file(tmp.path / "www" / "app.js", js);
     write_file(tmp.path / "www" / "index.html", "<!doctype html><title>t</title><script type=module src=\"app.js\"></script>\n");
-    daemon_process d(sim_config(fmt::format("web_root = '{}'", (tmp.path / "www").string())));
+    daemon_process d(quiet_sim_config(fmt::format("web_root = '{}'", (tmp.path / "www").string())));
     wait_quote(d);
 
     SECTION("a static file: gzipped once at load, decoded to the file") {
@@ -348,7 +323,7 @@ TEST_CASE("Pages name their assets with ?v=VERSION: that URL is immutable, any o
     write_file(root / "index.html", "<!doctype html><link rel=\"stylesheet\" href=\"ticker.css\">"
                                     "<script type=\"module\" src=\"dist/bar.min.js\"></script>"
                                     "<a href=\"v1/snapshot\">api</a>\n");
-    daemon_process d(sim_config(fmt::format("web_root = '{}'", root.string())));
+    daemon_process d(quiet_sim_config(fmt::format("web_root = '{}'", root.string())));
 
     auto page = http_get(d.port(), "/");
     REQUIRE(page.status == 200);

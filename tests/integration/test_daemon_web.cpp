@@ -132,32 +132,6 @@ void wait_ready(const daemon_process& d, std::size_t n) {
     REQUIRE(ok);
 }
 
-// One simulated symbol, DEMO, that ticks only once an hour after publishing its
-// start price: a daemon that needs no upstream. `server_extra` goes into
-// [server], `rest` after everything (e.g. a [history] table).
-std::string sim_config(std::string_view server_extra = "", std::string_view rest = "") {
-    return fmt::format(R"([server]
-listen = "127.0.0.1:0"
-{}
-
-[providers.sim]
-seed = 7
-interval = "1h"
-
-[[symbols]]
-id = "DEMO"
-name = "Demo Corp"
-class = "equity"
-currency = "USD"
-precision = 2
-sources = ["sim"]
-start_price = "1284.30"
-
-{}
-)",
-                       server_extra, rest);
-}
-
 using market = yahoo_coinbase_market;
 
 // NVDA (Yahoo) and BTC (Coinbase), polled every 200 ms.
@@ -237,7 +211,7 @@ void check_json_404(const http_result& r, std::string_view what) {
 TEST_CASE("Static files from web_root: index.html for / and /dir/, content types, ETag, Last-Modified, HEAD",
           "[integration]") {
     web_site site;
-    daemon_process d(sim_config(site.server_toml()));
+    daemon_process d(quiet_sim_config(site.server_toml()));
 
     auto root = http_get(d.port(), "/");
     INFO(root.status << " " << root.body);
@@ -329,7 +303,7 @@ TEST_CASE("Static files from web_root: index.html for / and /dir/, content types
 TEST_CASE("Static files: dotfiles, traversal attempts, unknown files and /v1/ paths are 404, the daemon stays healthy",
           "[integration]") {
     web_site site;
-    daemon_process d(sim_config(site.server_toml()));
+    daemon_process d(quiet_sim_config(site.server_toml()));
     REQUIRE(http_get(d.port(), "/").status == 200);
 
     for (const char* target : {"/.secret", "/.git/config", "/sub/.secret", "/%2esecret"}) {
@@ -367,7 +341,7 @@ TEST_CASE("Static files: dotfiles, traversal attempts, unknown files and /v1/ pa
 
 TEST_CASE("Static files are read at start: later changes on disk are not served", "[integration]") {
     web_site site;
-    daemon_process d(sim_config(site.server_toml()));
+    daemon_process d(quiet_sim_config(site.server_toml()));
     auto before = http_get(d.port(), "/app.js");
     REQUIRE(before.status == 200);
     REQUIRE(before.body == site.app);
@@ -384,7 +358,7 @@ TEST_CASE("Static files are read at start: later changes on disk are not served"
 
 TEST_CASE("A missing web_root does not stop the daemon, / is 404 and the API works", "[integration]") {
     temp_dir tmp("tickerd-web");
-    daemon_process d(sim_config(fmt::format("web_root = '{}'", (tmp.path / "does-not-exist").string())));
+    daemon_process d(quiet_sim_config(fmt::format("web_root = '{}'", (tmp.path / "does-not-exist").string())));
     check_json_404(http_get(d.port(), "/"), "/");
     check_json_404(http_get(d.port(), "/index.html"), "/index.html");
     CHECK(http_get(d.port(), "/healthz").status == 200);
@@ -531,7 +505,7 @@ TEST_CASE("With the sim provider, history starts with a simulated past ending at
         history_toml = "[history]\nresolution = \"30s\"\nretention = \"2h\"\n";
     }
     const std::int64_t start_ms = unix_now_ms();
-    daemon_process d(sim_config("", history_toml));
+    daemon_process d(quiet_sim_config("", history_toml));
     wait_ready(d, 1);
     const json_doc quote = get_json(d.port(), "/v1/quotes/DEMO");
     REQUIRE(quote.raw("/price") == "1284.30");
@@ -831,7 +805,7 @@ TEST_CASE("An SSE client that disconnects does not disturb another one", "[integ
 TEST_CASE("OPTIONS preflight answers 204 with the CORS headers, every response allows any origin",
           "[integration]") {
     web_site site;
-    daemon_process d(sim_config(site.server_toml()));
+    daemon_process d(quiet_sim_config(site.server_toml()));
     wait_ready(d, 1);
 
     for (const char* target : {"/v1/snapshot", "/v1/events?symbols=DEMO", "/v1/history/DEMO?window=1h",
@@ -875,7 +849,7 @@ TEST_CASE("OPTIONS preflight answers 204 with the CORS headers, every response a
 }
 
 TEST_CASE("GET /v1/openapi.json serves the OpenAPI 3.1 document as JSON", "[integration]") {
-    daemon_process d(sim_config());
+    daemon_process d(quiet_sim_config());
     auto r = http_get(d.port(), "/v1/openapi.json");
     INFO(r.status << " " << r.header("Content-Type") << " " << r.body.substr(0, 300));
     REQUIRE(r.status == 200);

@@ -299,4 +299,27 @@ struct daemon_log_listener : Catch::TestEventListenerBase {
 
 CATCH_REGISTER_LISTENER(daemon_log_listener)
 
+std::string quiet_sim_config(std::string_view server_extra, std::string_view rest) {
+    return fmt::format(R"([server]
+listen = "127.0.0.1:0"
+{}
+
+[providers.sim]
+seed = 7
+interval = "1h"
+
+[[symbols]]
+id = "DEMO"
+name = "Demo Corp"
+class = "equity"
+currency = "USD"
+precision = 2
+sources = ["sim"]
+start_price = "1284.30"
+
+{}
+)",
+                       server_extra, rest);
+}
+
 }  // namespace tickerd::test

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tickerd::test {
@@ -102,5 +103,12 @@ private:
 
 // A temp dir's file contents, or "" when missing.
 std::string read_file_text(const std::filesystem::path& path);
+
+// A config with one simulated symbol, DEMO (USD, 2 decimals, start price
+// 1284.30, a simulated past of 1440 points at the default [history]), that
+// ticks only once an hour after publishing its start price: a daemon that
+// needs no upstream. `server_extra` goes into [server], `rest` after everything
+// (e.g. a [history] table).
+std::string quiet_sim_config(std::string_view server_extra = "", std::string_view rest = "");
 
 }  // namespace tickerd::test
