@@ -7,10 +7,10 @@ std::string upgrade_request(std::string_view host, std::uint16_t port, std::stri
     req.reserve(256);
     req.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host).append(":");
     req.append(std::to_string(port));
-    // A fixed key: the load client does not check Sec-WebSocket-Accept, only the 101.
+    // A fixed key (16 bytes in base64, as RFC 6455 requires): the load client does not check Sec-WebSocket-Accept, only the 101.
     req.append(
         "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGlja2VyZC1iZW5jaC1rZXk=\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     return req;
 }
 

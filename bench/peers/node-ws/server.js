@@ -18,14 +18,14 @@ function render(q, us) {
   const change = q.price - q.ref, pct = (change / q.ref) * 100;
   const dir = change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
   const arrow = dir === 'up' ? '▲ ' : dir === 'down' ? '▼ ' : '';
-  q.json = JSON.stringify({
-    symbol: `S${q.i}`, name: `Symbol ${q.i}`, class: 'crypto', currency: 'USD',
-    price: +q.price.toFixed(2), ref_price: +q.ref.toFixed(2), change: +change.toFixed(2),
-    change_pct: +pct.toFixed(2), direction: dir,
-    display: { price: q.price.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
-      change: (change >= 0 ? '+' : '') + change.toFixed(2), change_pct: `${arrow}${Math.abs(pct).toFixed(2)}%` },
-    market: 'always', stale: false, max_age: 300, source: 'sim', as_of: iso(us), received_at: iso(us), seq,
-  });
+  // Written out, not JSON.stringify: prices keep their 2 decimals as tickerd prints them (110.10, not 110.1).
+  const price = q.price.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  q.json = `{"symbol":"S${q.i}","name":"Symbol ${q.i}","class":"crypto","currency":"USD",`
+    + `"price":${q.price.toFixed(2)},"ref_price":${q.ref.toFixed(2)},"change":${change.toFixed(2)},`
+    + `"change_pct":${pct.toFixed(2)},"direction":"${dir}","display":{"price":"${price}",`
+    + `"change":"${change >= 0 ? '+' : ''}${change.toFixed(2)}","change_pct":"${arrow}${Math.abs(pct).toFixed(2)}%"},`
+    + `"market":"always","stale":false,"max_age":300,"source":"sim","as_of":"${iso(us)}",`
+    + `"received_at":"${iso(us)}","seq":${seq}}`;
 }
 quotes.forEach((q) => render(q, nowUs()));
 
