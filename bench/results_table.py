@@ -31,7 +31,7 @@ def mib(r):
 
 
 def label(s):
-    n, rate = s.split("x")
+    n, rate = s.split("x", 1)
     return f"{int(n):,} × {'max' if rate == 'max' else rate + '/s'}"
 
 
