@@ -1,6 +1,7 @@
 #include "serve/outbox.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "tickerd/protocol.hpp"
 
@@ -97,11 +98,13 @@ std::optional<outgoing> outbox::next(clock::time_point now) {
         // One update of every pending quote, from their shared texts.
         quote_list quotes;
         quotes.reserve(pending_.size());
+        std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
         for (const auto& [i, c] : pending_) {
             m.id = std::max(m.id, c.seq);
+            oldest = std::min(oldest, c.published_us);
             quotes.push_back(c.quote);
         }
-        m.pieces = update_pieces(m.id, quotes);
+        m.pieces = update_pieces(m.id, oldest, quotes);
     }
     pending_.clear();
     pending_bytes_ = 0;
