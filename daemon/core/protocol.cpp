@@ -102,12 +102,12 @@ std::string encode_quote(const symbol_config& sym, const quote& q) {
     return out;
 }
 
-std::vector<shared_text> update_pieces(std::uint64_t seq, const quote_list& quotes) {
+std::vector<shared_text> update_pieces(std::uint64_t seq, std::int64_t ts_us, const quote_list& quotes) {
     static const shared_text comma = std::make_shared<const std::string>(",");
     static const shared_text tail = std::make_shared<const std::string>("]}");
     std::vector<shared_text> out;
     out.reserve(quotes.size() * 2 + 1);
-    out.push_back(std::make_shared<const std::string>(fmt::format("{{\"type\":\"update\",\"seq\":{},\"quotes\":[", seq)));
+    out.push_back(std::make_shared<const std::string>(fmt::format("{{\"type\":\"update\",\"seq\":{},\"ts\":{},\"quotes\":[", seq, ts_us)));
     for (const auto& p : quotes) {
         if (out.size() > 1) out.push_back(comma);
         out.push_back(p->json);
@@ -116,8 +116,13 @@ std::vector<shared_text> update_pieces(std::uint64_t seq, const quote_list& quot
     return out;
 }
 
-std::string encode_update(std::uint64_t seq, const quote_list& quotes) {
-    const auto pieces = update_pieces(seq, quotes);
+std::int64_t unix_now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string encode_update(std::uint64_t seq, std::int64_t ts_us, const quote_list& quotes) {
+    const auto pieces = update_pieces(seq, ts_us, quotes);
     std::size_t n = 0;
     for (const auto& p : pieces) n += p->size();
     std::string out;

@@ -100,7 +100,8 @@ quote_change snapshot_store::encode_change(const symbol_config& sym, std::size_t
     ch.index = index;
     ch.layout = layout_version;
     ch.quote = std::move(pub);
-    ch.update_message = std::make_shared<const std::string>(encode_update(seq, {ch.quote}));
+    ch.published_us = unix_now_us();
+    ch.update_message = std::make_shared<const std::string>(encode_update(seq, ch.published_us, {ch.quote}));
     return ch;
 }
 

@@ -1,6 +1,7 @@
 #include "serve/outbox.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "tickerd/protocol.hpp"
 
@@ -44,35 +45,46 @@ bool outbox::push_message(std::string_view event, std::uint64_t id, shared_text 
 }
 
 bool outbox::push_change(const quote_change& change) {
-    auto [it, fresh] = pending_.try_emplace(change.index, change);
-    if (!fresh) {
-        if (change.seq <= it->second.seq) return true;  // an older change never replaces a newer one
-        pending_bytes_ -= quote_bytes(it->second);
-        it->second = change;
+    if (change.index >= pending_.size()) pending_.resize(change.index + 1);
+    quote_change& slot = pending_[change.index];
+    if (slot.quote) {
+        if (change.seq <= slot.seq) return true;  // an older change never replaces a newer one
+        pending_bytes_ -= quote_bytes(slot);
         ++coalesced_;
+    } else {
+        ++pending_count_;
     }
+    slot = change;
     pending_bytes_ += quote_bytes(change);
     return !over_budget();
 }
 
 void outbox::drop(const std::vector<std::size_t>& indexes) {
     for (const std::size_t i : indexes) {
-        if (auto it = pending_.find(i); it != pending_.end()) {
-            pending_bytes_ -= quote_bytes(it->second);
-            pending_.erase(it);
+        if (i < pending_.size() && pending_[i].quote) {
+            pending_bytes_ -= quote_bytes(pending_[i]);
+            pending_[i] = {};
+            --pending_count_;
         }
     }
 }
 
-void outbox::clear() {
-    messages_.clear();
-    pending_.clear();
-    message_bytes_ = 0;
+void outbox::clear_pending() {
+    if (pending_count_ != 0) {
+        for (auto& c : pending_) c = {};
+    }
+    pending_count_ = 0;
     pending_bytes_ = 0;
 }
 
+void outbox::clear() {
+    messages_.clear();
+    message_bytes_ = 0;
+    clear_pending();
+}
+
 std::optional<outbox::clock::time_point> outbox::due() const {
-    if (!messages_.empty() || pending_.empty() || !last_update_ || max_hz_ == 0) return std::nullopt;
+    if (!messages_.empty() || pending_count_ == 0 || !last_update_ || max_hz_ == 0) return std::nullopt;
     return *last_update_ + gap();
 }
 
@@ -83,28 +95,30 @@ std::optional<outgoing> outbox::next(clock::time_point now) {
         message_bytes_ -= m.size();
         return m;
     }
-    if (pending_.empty()) return std::nullopt;
+    if (pending_count_ == 0) return std::nullopt;
     if (max_hz_ != 0 && last_update_ && now < *last_update_ + gap()) return std::nullopt;
     last_update_ = now;
     outgoing m;
     m.event = "update";
-    if (pending_.size() == 1) {
+    if (pending_count_ == 1) {
         // The one change's own update message, shared by every client.
-        const quote_change& c = pending_.begin()->second;
+        const quote_change& c = *std::find_if(pending_.begin(), pending_.end(), [](const auto& p) { return p.quote; });
         m.id = c.seq;
         m.pieces.push_back(c.update_message);
     } else {
         // One update of every pending quote, from their shared texts.
         quote_list quotes;
-        quotes.reserve(pending_.size());
-        for (const auto& [i, c] : pending_) {
+        quotes.reserve(pending_count_);
+        std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
+        for (const auto& c : pending_) {
+            if (!c.quote) continue;
             m.id = std::max(m.id, c.seq);
+            oldest = std::min(oldest, c.published_us);
             quotes.push_back(c.quote);
         }
-        m.pieces = update_pieces(m.id, quotes);
+        m.pieces = update_pieces(m.id, oldest, quotes);
     }
-    pending_.clear();
-    pending_bytes_ = 0;
+    clear_pending();
     return m;
 }
 

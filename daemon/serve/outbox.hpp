@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,21 +62,25 @@ public:
     // When only updates held back by max_hz are pending: when they are due.
     std::optional<clock::time_point> due() const;
 
-    bool empty() const { return messages_.empty() && pending_.empty(); }
+    bool empty() const { return messages_.empty() && pending_count_ == 0; }
     std::size_t queued_bytes() const { return message_bytes_ + pending_bytes_; }
-    std::size_t pending_changes() const { return pending_.size(); }
+    std::size_t pending_changes() const { return pending_count_; }
     // Changes replaced by a newer one for the same symbol since the last call (for metrics).
     std::uint64_t take_coalesced() { return std::exchange(coalesced_, 0); }
 
 private:
     bool over_budget() const;
+    void clear_pending();
     clock::duration gap() const;
 
     outbox_limits limits_;
     unsigned max_hz_ = 0;
     std::deque<outgoing> messages_;
     std::size_t message_bytes_ = 0;
-    std::map<std::size_t, quote_change> pending_;  // by symbol index: config order in an update
+    // By symbol slot (a null quote: none), so an update lists them in config order.
+    // Grown to the highest slot seen and then reused: queuing a change allocates nothing.
+    std::vector<quote_change> pending_;
+    std::size_t pending_count_ = 0;
     std::size_t pending_bytes_ = 0;
     std::optional<clock::time_point> last_update_;
     std::uint64_t coalesced_ = 0;

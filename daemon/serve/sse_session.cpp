@@ -1,6 +1,7 @@
 #include "serve/sse_session.hpp"
 
 #include <array>
+#include <span>
 
 #include <boost/beast/core.hpp>
 #include <fmt/format.h>
@@ -55,7 +56,8 @@ private:
         for (const auto& b : buffers_) buffers_bytes_ += b.size();
         // A write unfinished within slow_client_timeout: the client reads nothing; drop it.
         stream_.expires_after(state().cfg.limits.slow_client_timeout);
-        net::async_write(stream_, buffers_, [self = shared(this)](beast::error_code ec, std::size_t) {
+        // A span, not the vector: Asio copies the buffer sequence per write.
+        net::async_write(stream_, std::span<const net::const_buffer>(buffers_), [self = shared(this)](beast::error_code ec, std::size_t) {
             self->written(ec, self->buffers_bytes_, self->buffers_bytes_);
         });
     }

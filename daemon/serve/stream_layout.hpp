@@ -40,7 +40,7 @@ inline std::vector<layout_message> sync_stream_layout(const snapshot_store& stor
         const auto view = store.snapshot(delta.added);
         sub.snapshot_sent(delta.added, view.seq);
         if (!view.quotes.empty()) {
-            out.push_back({"update", view.seq, std::make_shared<const std::string>(encode_update(view.seq, view.quotes))});
+            out.push_back({"update", view.seq, std::make_shared<const std::string>(encode_update(view.seq, unix_now_us(), view.quotes))});
         }
     }
     return out;

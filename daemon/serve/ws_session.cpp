@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <span>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
@@ -75,7 +77,8 @@ private:
     void write_message(const outgoing& msg) override {
         buffers_.clear();
         for (const auto& p : msg.pieces) buffers_.emplace_back(p->data(), p->size());
-        ws_.async_write(buffers_, [self = shared(this)](beast::error_code ec, std::size_t) {
+        // A span, not the vector: Beast copies the buffer sequence several times per write.
+        ws_.async_write(std::span<const net::const_buffer>(buffers_), [self = shared(this)](beast::error_code ec, std::size_t) {
             const auto n = self->current().size();
             self->written(ec, n, n + frame_header_bytes(n));
         });

@@ -29,13 +29,17 @@ std::string json_string(std::string_view s);
 using quote_list = std::vector<std::shared_ptr<const published_quote>>;
 using shared_text = std::shared_ptr<const std::string>;  // as in snapshot_store.hpp
 
-// {"type":"update","seq":N,"quotes":[…]}: the one encoder of the update message.
-// As pieces to write one after another: the quotes' own shared texts (never
-// copied) between shared punctuation, so a stream client's update of several
-// symbols re-encodes no quote.
-std::vector<shared_text> update_pieces(std::uint64_t seq, const quote_list& quotes);
+// {"type":"update","seq":N,"ts":T,"quotes":[…]}: the one encoder of the update
+// message. T: when the store published the oldest change the message carries, in
+// microseconds since the Unix epoch (a client's receipt time minus T is the longest
+// any of its quotes spent in the daemon). As pieces to write one after another:
+// the quotes' own shared texts (never copied) between shared punctuation, so a
+// stream client's update of several symbols re-encodes no quote.
+std::vector<shared_text> update_pieces(std::uint64_t seq, std::int64_t ts_us, const quote_list& quotes);
 // The same message in one string (update_pieces joined).
-std::string encode_update(std::uint64_t seq, const quote_list& quotes);
+std::string encode_update(std::uint64_t seq, std::int64_t ts_us, const quote_list& quotes);
+// The system clock in microseconds since the Unix epoch: an update's "ts".
+std::int64_t unix_now_us();
 // {"type":"snapshot","seq":N[,"since":S],"quotes":[…]}; since = 0 leaves it out.
 std::string encode_stream_snapshot(std::uint64_t seq, std::uint64_t since, const quote_list& quotes);
 // {"seq":N,"generated_at":"…Z","quotes":[…]} for GET /v1/snapshot.

@@ -49,7 +49,8 @@ struct quote_change {
     std::size_t index = 0;        // the symbol's slot (see symbol_layout)
     std::uint64_t layout = 0;     // symbol_layout::version current when the change was made
     std::shared_ptr<const published_quote> quote;
-    shared_text update_message;  // {"type":"update","seq":N,"quotes":[...]}
+    std::int64_t published_us = 0;  // when the store made it: system clock, microseconds since the epoch
+    shared_text update_message;     // {"type":"update","seq":N,"ts":published_us,"quotes":[...]}
 };
 
 struct symbol_status {

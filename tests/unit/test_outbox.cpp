@@ -10,7 +10,9 @@ namespace {
 
 using clock_t_ = outbox::clock;
 
-// A change of symbol `index` at `seq` whose quote JSON is `json`.
+// A change of symbol `index` at `seq` whose quote JSON is `json`, published at ts_base + seq µs.
+constexpr std::int64_t ts_base = 1'796'000'000'000'000;
+
 quote_change change(std::size_t index, std::uint64_t seq, std::string json) {
     auto pq = std::make_shared<published_quote>();
     pq->q.seq = seq;
@@ -19,7 +21,8 @@ quote_change change(std::size_t index, std::uint64_t seq, std::string json) {
     c.index = index;
     c.seq = seq;
     c.quote = pq;
-    c.update_message = std::make_shared<const std::string>(encode_update(seq, {pq}));
+    c.published_us = ts_base + static_cast<std::int64_t>(seq);
+    c.update_message = std::make_shared<const std::string>(encode_update(seq, c.published_us, {pq}));
     return c;
 }
 
@@ -54,8 +57,9 @@ TEST_CASE("a newer quote replaces an unsent older one of the same symbol", "[out
     auto m = box.next(t0);
     REQUIRE(m);
     CHECK(m->id == 12);
-    // Built from the shared quote texts, in config order, the same bytes encode_update gives.
-    CHECK(m->text() == R"({"type":"update","seq":12,"quotes":[{"symbol":"A","seq":11},{"symbol":"B","seq":12}]})");
+    // Built from the shared quote texts, in config order, the same bytes encode_update gives;
+    // ts is the publish time of the oldest change it carries (A's: B's seq 10 was replaced).
+    CHECK(m->text() == R"({"type":"update","seq":12,"ts":1796000000000011,"quotes":[{"symbol":"A","seq":11},{"symbol":"B","seq":12}]})");
     CHECK(box.empty());
     CHECK(box.queued_bytes() == 0);
 }
@@ -100,7 +104,7 @@ TEST_CASE("max_hz spaces update messages and batches what changed meanwhile", "[
     CHECK_FALSE(box.next(t0 + 499ms));
     auto m = box.next(t0 + 500ms);
     REQUIRE(m);
-    CHECK(m->text() == R"({"type":"update","seq":4,"quotes":[{"a":4},{"b":3}]})");
+    CHECK(m->text() == R"({"type":"update","seq":4,"ts":1796000000000003,"quotes":[{"a":4},{"b":3}]})");
     CHECK_FALSE(box.due());
     // Without a cap, updates go whenever asked.
     box.set_max_hz(0);

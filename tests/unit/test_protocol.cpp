@@ -83,7 +83,8 @@ TEST_CASE("stream messages carry seq, since and the shared quote text", "[protoc
     auto pub = std::make_shared<published_quote>();
     pub->json = std::make_shared<const std::string>(R"({"symbol":"X"})");
     const quote_list quotes{pub};
-    CHECK(encode_update(7, quotes) == R"({"type":"update","seq":7,"quotes":[{"symbol":"X"}]})");
+    CHECK(encode_update(7, 1796626260000123, quotes) ==
+          R"({"type":"update","seq":7,"ts":1796626260000123,"quotes":[{"symbol":"X"}]})");
     CHECK(encode_stream_snapshot(9, 0, quotes) == R"({"type":"snapshot","seq":9,"quotes":[{"symbol":"X"}]})");
     CHECK(encode_stream_snapshot(9, 5, {}) == R"({"type":"snapshot","seq":9,"since":5,"quotes":[]})");
     CHECK(encode_heartbeat(3) == R"({"type":"heartbeat","seq":3})");

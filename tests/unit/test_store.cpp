@@ -2,7 +2,10 @@
 
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "tickerd/normaliser.hpp"
+#include "tickerd/protocol.hpp"
 #include "tickerd/snapshot_store.hpp"
 
 using namespace tickerd;
@@ -54,7 +57,15 @@ TEST_CASE("every change gets the next seq, quotes keep the seq they changed at",
     REQUIRE(c2);
     CHECK(c2->seq == 502);
     CHECK(store.get(0)->q.seq == 501);
-    CHECK(*c2->update_message == R"({"type":"update","seq":502,"quotes":[)" + *c2->quote->json + "]}");
+    // ts: when the store published it, in µs since the epoch.
+    const std::int64_t before = unix_now_us();
+    auto c3 = put(store, make("BTC", "98", t0), t0);
+    const std::int64_t after = unix_now_us();
+    REQUIRE(c3);
+    CHECK(c3->published_us >= before);
+    CHECK(c3->published_us <= after);
+    CHECK(*c3->update_message ==
+          fmt::format(R"({{"type":"update","seq":503,"ts":{},"quotes":[)", c3->published_us) + *c3->quote->json + "]}");
     CHECK(c2->quote->json->find(R"("seq":502)") != std::string::npos);
 }
 
