@@ -33,7 +33,10 @@ connection_pool::connection_pool(const options& opts)
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
     conns_.resize(opts.probes + opts.clients);
-    for (std::size_t i = 0; i < opts.probes; ++i) conns_[i].probe = true;
+    // Probes spread evenly through the connection order, not first: a server that
+    // sends to its clients in the order they connected would otherwise favour them.
+    const std::size_t total = conns_.size();
+    for (std::size_t k = 0; k < opts.probes; ++k) conns_[(2 * k + 1) * total / (2 * opts.probes)].probe = true;
 }
 
 connection_pool::~connection_pool() {
