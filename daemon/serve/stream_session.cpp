@@ -44,7 +44,28 @@ stream_session::stream_session(const net::any_io_executor& strand, stream_transp
 stream_session::~stream_session() { state_.clients.leave(this); }
 
 void stream_session::deliver(const quote_change& change) {
-    net::post(strand_, [self = shared_from_this(), change] { self->on_change(change); });
+    {
+        const std::scoped_lock lk(inbox_mu_);
+        inbox_.push_back(change);
+        if (drain_posted_) return;  // the pending drain takes this one too
+        drain_posted_ = true;
+    }
+    net::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+// Every change delivered since the last drain, in order; one write started after them.
+void stream_session::drain_inbox() {
+    {
+        const std::scoped_lock lk(inbox_mu_);
+        draining_.swap(inbox_);
+        drain_posted_ = false;
+    }
+    bool open = true;
+    for (const auto& change : draining_) {
+        if (open) open = on_change(change);
+    }
+    draining_.clear();
+    if (open) pump();
 }
 
 void stream_session::go_away() {
@@ -91,14 +112,17 @@ void stream_session::sync_layout(bool announce) {
     }
 }
 
-void stream_session::on_change(const quote_change& change) {
-    if (closing_) return;
+bool stream_session::on_change(const quote_change& change) {
+    if (closing_) return false;
     if (change.layout > layout_version_ || !subscription_.knows(change.index)) sync_layout(true);
-    if (!subscription_.accept(change)) return;
+    if (!subscription_.accept(change)) return true;
     const bool ok = outbox_.push_change(change);
     if (const auto n = outbox_.take_coalesced()) state_.stats.updates_coalesced(n);
-    if (!ok) return too_slow();
-    pump();
+    if (!ok) {
+        too_slow();
+        return false;
+    }
+    return true;
 }
 
 void stream_session::send(std::string_view event, std::uint64_t seq, shared_text text) {

@@ -10,8 +10,11 @@
 // closing (WebSocket close codes, pings; SSE `data:` lines).
 //
 // Threads: the hub calls deliver(), go_away() and layout_changed() from any
-// thread; each posts onto the connection's strand. Everything else, in the core
-// and in the transport, runs on that strand only. No Beast here.
+// thread. deliver() queues the change in the session's inbox and posts onto the
+// connection's strand only when no drain is pending, so a burst of changes is
+// one hand-off, not one per change; go_away() and layout_changed() post.
+// Everything else, in the core and in the transport, runs on that strand only.
+// No Beast here.
 //
 // The slow-client policy (lag_gate) is the same for both transports: a client
 // is written to only while it would take the newest message within
@@ -20,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -118,7 +122,9 @@ protected:
     }
 
 private:
-    void on_change(const quote_change& change);
+    void drain_inbox();
+    // Queues the change in the outbox; false when the client is closed as too slow.
+    bool on_change(const quote_change& change);
     void too_slow();
     void sync_layout(bool announce);
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since);
@@ -129,6 +135,12 @@ private:
 
     server_state& state_;
     const stream_transport transport_;
+    // deliver()'s hand-off (any thread, under inbox_mu_) and the strand's copy
+    // being drained; both keep their capacity, so a burst allocates nothing.
+    std::mutex inbox_mu_;
+    std::vector<quote_change> inbox_;
+    bool drain_posted_ = false;
+    std::vector<quote_change> draining_;
     connection_slot slot_;
     boost::asio::any_io_executor strand_;
     boost::asio::steady_timer heartbeat_;
