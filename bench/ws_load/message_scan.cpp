@@ -1,5 +1,7 @@
 #include "message_scan.hpp"
 
+#include <ctime>
+
 namespace ws_load {
 namespace {
 
@@ -13,16 +15,6 @@ std::optional<std::int64_t> digits(std::string_view s, std::size_t pos, std::siz
         v = v * 10 + (s[i] - '0');
     }
     return v;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, std::int64_t m, std::int64_t d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const std::int64_t yoe = y - era * 400;
-    const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 }  // namespace
@@ -80,8 +72,15 @@ std::optional<std::int64_t> parse_utc_timestamp_us(std::string_view s) {
         }
     }
     if (i >= s.size() || s[i] != 'Z') return std::nullopt;
-    const std::int64_t secs = days_from_civil(*y, *mo, *d) * 86400 + *h * 3600 + *mi * 60 + *se;
-    return secs * 1000000 + frac_us;
+    std::tm utc{};
+    utc.tm_year = static_cast<int>(*y - 1900);
+    utc.tm_mon = static_cast<int>(*mo - 1);
+    utc.tm_mday = static_cast<int>(*d);
+    utc.tm_hour = static_cast<int>(*h);
+    utc.tm_min = static_cast<int>(*mi);
+    utc.tm_sec = static_cast<int>(*se);
+    const std::time_t secs = timegm(&utc);  // glibc: the tm read as UTC
+    return static_cast<std::int64_t>(secs) * 1000000 + frac_us;
 }
 
 }  // namespace ws_load
