@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pub->q = q;
     pub->json = std::make_shared<const std::string>(encode_quote(sym, q));
     check_json(*pub->json);
-    check_json(encode_update(7, {pub}));
+    check_json(encode_update(7, 1796626260000123, {pub}));
     check_json(encode_stream_snapshot(7, 3, {pub}));
     check_json(encode_http_error(f[4]));
     check_json(encode_stream_error("bad_request", f[4]));
