@@ -405,22 +405,7 @@ TEST_CASE("SIGTERM closes WebSocket clients with 1001 and exits 0", "[integratio
 }
 
 TEST_CASE("The sim demo source streams changing prices with source \"sim\"", "[integration]") {
-    daemon_process d(R"([server]
-listen = "127.0.0.1:0"
-
-[providers.sim]
-seed = 42
-interval = "100ms"
-
-[[symbols]]
-id = "DEMO"
-name = "Demo Corp"
-class = "equity"
-currency = "USD"
-precision = 2
-sources = ["sim"]
-start_price = "1284.30"
-)");
+    daemon_process d(sim_demo_config(42, "100ms"));
     wait_ready(d, 1);
     json_doc h = json_doc(http_get(d.port(), "/v1/quotes/DEMO").body);
     CHECK(h.str("/source") == "sim");

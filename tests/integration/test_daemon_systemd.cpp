@@ -41,22 +41,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string sim_config = R"([server]
-listen = "127.0.0.1:0"
-
-[providers.sim]
-seed = 42
-interval = "100ms"
-
-[[symbols]]
-id = "DEMO"
-name = "Demo Corp"
-class = "equity"
-currency = "USD"
-precision = 2
-sources = ["sim"]
-start_price = "1284.30"
-)";
+const std::string sim_config = sim_demo_config(42, "100ms");
 
 // Sets an environment variable for the daemons spawned in this scope.
 class scoped_env {

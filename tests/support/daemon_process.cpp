@@ -300,13 +300,17 @@ struct daemon_log_listener : Catch::TestEventListenerBase {
 CATCH_REGISTER_LISTENER(daemon_log_listener)
 
 std::string quiet_sim_config(std::string_view server_extra, std::string_view rest) {
+    return sim_demo_config(7, "1h", server_extra, rest);
+}
+
+std::string sim_demo_config(int seed, std::string_view interval, std::string_view server_extra, std::string_view rest) {
     return fmt::format(R"([server]
 listen = "127.0.0.1:0"
 {}
 
 [providers.sim]
-seed = 7
-interval = "1h"
+seed = {}
+interval = "{}"
 
 [[symbols]]
 id = "DEMO"
@@ -319,7 +323,7 @@ start_price = "1284.30"
 
 {}
 )",
-                       server_extra, rest);
+                       server_extra, seed, interval, rest);
 }
 
 }  // namespace tickerd::test

@@ -110,5 +110,8 @@ std::string read_file_text(const std::filesystem::path& path);
 // needs no upstream. `server_extra` goes into [server], `rest` after everything
 // (e.g. a [history] table).
 std::string quiet_sim_config(std::string_view server_extra = "", std::string_view rest = "");
+// The same symbol from a sim with this seed, ticking every `interval` (e.g. "100ms").
+std::string sim_demo_config(int seed, std::string_view interval, std::string_view server_extra = "",
+                            std::string_view rest = "");
 
 }  // namespace tickerd::test
