@@ -29,12 +29,16 @@ nats_link::nats_link(const cluster_config& cfg, cluster_status& status, stop_sig
 nats_link::~nats_link() {
     if (js_ != nullptr) jsCtx_Destroy(js_);
     if (conn_ != nullptr) {
-        natsConnection_Close(conn_);
-        std::unique_lock lk(closed_mu_);
-        closed_cv_.wait_for(lk, std::chrono::seconds(5), [this] { return closed_; });
-        lk.unlock();
+        close();
         natsConnection_Destroy(conn_);
     }
+}
+
+void nats_link::close() {
+    if (conn_ == nullptr || closing_.exchange(true)) return;
+    natsConnection_Close(conn_);
+    std::unique_lock lk(closed_mu_);
+    closed_cv_.wait_for(lk, std::chrono::seconds(5), [this] { return closed_; });
 }
 
 std::string nats_link::last_error(const char* what, natsStatus s) {
@@ -44,7 +48,7 @@ std::string nats_link::last_error(const char* what, natsStatus s) {
 
 void nats_link::on_disconnected(natsConnection*, void* self) {
     auto* link = static_cast<nats_link*>(self);
-    if (!link->status_.connected() || link->stop_.stopping()) return;  // not at our own close
+    if (!link->status_.connected() || link->stop_.stopping() || link->closing_) return;  // not at our own close
     spdlog::warn("cluster: disconnected from NATS: reconnecting");
     link->status_.set_connected(false, now_ms());
 }
@@ -103,6 +107,7 @@ bool nats_link::connect() {
         s = natsConnection_Connect(&conn_, opts);
         if (s == NATS_OK) break;
         conn_ = nullptr;
+        if (status_.connected()) status_.set_connected(false, now_ms());
         if (!logged) spdlog::warn("cluster: {} (retrying)", last_error("cannot connect to NATS", s));
         logged = true;
         if (stop_.wait_for(wait)) break;

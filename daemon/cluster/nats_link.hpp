@@ -26,6 +26,11 @@ public:
 
     // Connects, retrying with back-off until it succeeds; false when the daemon stops first.
     bool connect();
+    // Closes the connection (no reconnect follows, and it is not reported as lost).
+    // Close before destroying a watcher: its unsubscribe then deletes no consumer
+    // on the server. In nats.c 3.4 that delete can read the consumer's name
+    // after the library's own thread, recreating an ordered consumer, freed it.
+    void close();
     // The bucket, created (history 1, [cluster] replicas, `ttl_ns` 0: none) if
     // it does not exist yet. Null (logged) on failure. The caller destroys it.
     kvStore* open_bucket(const std::string& name, std::int64_t ttl_ns);
@@ -52,6 +57,7 @@ private:
     std::mutex closed_mu_;
     std::condition_variable closed_cv_;
     bool closed_ = false;
+    std::atomic<bool> closing_{false};
 };
 
 }  // namespace tickerd

@@ -60,60 +60,69 @@ void quote_watcher::stop() {
 }
 
 void quote_watcher::run() {
-    nats_link link(cfg_, status_, stop_);
-    if (!link.connect()) return;
+    std::set<std::string> unknown;
+    while (!stop_.stopping()) {
+        nats_link link(cfg_, status_, stop_);
+        if (!link.connect()) return;
+        watch(link, unknown);
+    }
+}
+
+// Watching again always starts on a new connection: the old one is closed before
+// its watcher is destroyed (nats_link::close says why).
+void quote_watcher::watch(nats_link& link, std::set<std::string>& unknown) {
     kvStore* quotes = nullptr;
     while (!stop_.stopping() && quotes == nullptr) {
         quotes = link.open_bucket(cfg_.bucket, 0);
         if (quotes == nullptr) stop_.wait_for(std::chrono::seconds(1));
     }
-    std::set<std::string> unknown;
+    if (quotes == nullptr) return;
+    const std::uint64_t reconnects = link.reconnects();
+    const std::uint64_t layout = store_.layout()->version;
+    kvWatcher* w = nullptr;
     std::chrono::milliseconds backoff{250};
-    while (!stop_.stopping()) {
+    while (!stop_.stopping() && w == nullptr) {
         kvWatchOptions wo;
         kvWatchOptions_Init(&wo);
-        kvWatcher* w = nullptr;
-        const std::uint64_t reconnects = link.reconnects();
-        const std::uint64_t layout = store_.layout()->version;
         if (const natsStatus s = kvStore_WatchAll(&w, quotes, &wo); s != NATS_OK) {
+            w = nullptr;
             spdlog::warn("cluster: {} (retrying)", nats_link::last_error("cannot watch the quote bucket", s));
             stop_.wait_for(backoff);
             backoff = std::min(backoff * 2, std::chrono::milliseconds(5'000));
-            continue;
         }
-        backoff = std::chrono::milliseconds(250);
-        auto last_entry = std::chrono::steady_clock::now();
-        while (!stop_.stopping()) {
-            kvEntry* e = nullptr;
-            const natsStatus s = kvWatcher_Next(&e, w, 250);
-            if (s == NATS_OK) last_entry = std::chrono::steady_clock::now();
-            if (s == NATS_OK && e == nullptr) {
-                status_.set_loaded(true);  // every key's current entry is in the store
-            } else if (s == NATS_OK) {
-                apply_entry(e, store_, status_, unknown);
-                kvEntry_Destroy(e);
-            } else if (s != NATS_TIMEOUT) {
-                spdlog::warn("cluster: {}: watching again", nats_link::last_error("the bucket watch ended", s));
-                break;
-            }
-            // Watch again after a reconnect (the server may have lost the watch) or a reload
-            // (a symbol added now has entries that were skipped): the current entries come first.
-            if (link.reconnects() != reconnects) break;
-            // Publishers write a heartbeat every lease_ttl/6: nothing for two lease_ttl
-            // while connected means the watch itself is lost (its NATS node died).
-            if (link.connected() && std::chrono::steady_clock::now() - last_entry > 2 * cfg_.lease_ttl) {
-                spdlog::warn("cluster: nothing from the quote bucket for {} ms: watching again",
-                             std::chrono::duration_cast<std::chrono::milliseconds>(2 * cfg_.lease_ttl).count());
-                break;
-            }
-            if (store_.layout()->version != layout) {
-                unknown.clear();
-                break;
-            }
-        }
-        kvWatcher_Destroy(w);
     }
-    if (quotes != nullptr) kvStore_Destroy(quotes);
+    auto last_entry = std::chrono::steady_clock::now();
+    while (w != nullptr && !stop_.stopping()) {
+        kvEntry* e = nullptr;
+        const natsStatus s = kvWatcher_Next(&e, w, 250);
+        if (s == NATS_OK) last_entry = std::chrono::steady_clock::now();
+        if (s == NATS_OK && e == nullptr) {
+            status_.set_loaded(true);  // every key's current entry is in the store
+        } else if (s == NATS_OK) {
+            apply_entry(e, store_, status_, unknown);
+            kvEntry_Destroy(e);
+        } else if (s != NATS_TIMEOUT) {
+            spdlog::warn("cluster: {}: watching again", nats_link::last_error("the bucket watch ended", s));
+            break;
+        }
+        // Watch again after a reconnect (the server may have lost the watch) or a reload
+        // (a symbol added now has entries that were skipped): the current entries come first.
+        if (link.reconnects() != reconnects) break;
+        // Publishers write a heartbeat every lease_ttl/6: nothing for two lease_ttl
+        // while connected means the watch itself is lost (its NATS node died).
+        if (link.connected() && std::chrono::steady_clock::now() - last_entry > 2 * cfg_.lease_ttl) {
+            spdlog::warn("cluster: nothing from the quote bucket for {} ms: watching again",
+                         std::chrono::duration_cast<std::chrono::milliseconds>(2 * cfg_.lease_ttl).count());
+            break;
+        }
+        if (store_.layout()->version != layout) {
+            unknown.clear();
+            break;
+        }
+    }
+    link.close();
+    if (w != nullptr) kvWatcher_Destroy(w);
+    kvStore_Destroy(quotes);
 }
 
 }  // namespace tickerd

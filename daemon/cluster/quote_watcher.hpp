@@ -3,8 +3,11 @@
 // then each change) and applies the entries to the local store, numbered by
 // their bucket revision (tickerd/cluster_entry.hpp), so a quote's seq is the
 // same on every edge. After a reconnect to NATS, or when a reload changed the
-// symbols, it watches again from the current entries, which catches it up.
+// symbols, it watches again, on a new connection, from the current entries,
+// which catches it up.
 // All NATS calls run on this object's own thread.
+#include <set>
+#include <string>
 #include <thread>
 
 #include "cluster/cluster_status.hpp"
@@ -13,6 +16,8 @@
 #include "tickerd/snapshot_store.hpp"
 
 namespace tickerd {
+
+class nats_link;
 
 class quote_watcher {
 public:
@@ -26,6 +31,7 @@ public:
 
 private:
     void run();
+    void watch(nats_link& link, std::set<std::string>& unknown);
 
     const cluster_config cfg_;
     snapshot_store& store_;
