@@ -72,7 +72,7 @@ private:
         arm_tick();
     }
 
-    int fd() { return beast::get_lowest_layer(ws_).socket().native_handle(); }
+    int fd() { return ws_.next_layer().native_handle(); }
 
     void write_message(const outgoing& msg) override {
         buffers_.clear();
@@ -209,7 +209,7 @@ private:
 
     void send_refusal() {
         refusing_ = false;
-        auto& sock = beast::get_lowest_layer(ws_).socket();
+        auto& sock = ws_.next_layer();
         static constexpr unsigned char frame[] = {0x88, 0x02, 0x03, 0xEA};  // close, 2 bytes: 1002
         [[maybe_unused]] const auto n = ::send(sock.native_handle(), frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
         beast::error_code ignored;
@@ -234,7 +234,7 @@ private:
     }
 
     void abort() {
-        auto& sock = beast::get_lowest_layer(ws_).socket();
+        auto& sock = ws_.next_layer();
         beast::error_code ignored;
         sock.set_option(net::socket_base::linger(true, 0), ignored);
         sock.close(ignored);
@@ -247,7 +247,10 @@ private:
         closed();
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
+    // On the bare socket, not beast::tcp_stream: the websocket stream has its own
+    // handshake and close timeouts, the tick bounds writes, and tcp_stream's
+    // per-operation timeout bookkeeping cost every write.
+    websocket::stream<net::ip::tcp::socket> ws_;
     net::steady_timer tick_;  // on_tick(): stuck writes, pings
     beast::flat_buffer buffer_;
     std::vector<net::const_buffer> buffers_;  // of the write in flight
