@@ -14,15 +14,22 @@ std::size_t quote_bytes(const quote_change& c) { return c.quote && c.quote->json
 }  // namespace
 
 std::size_t outgoing::size() const {
-    std::size_t n = 0;
+    std::size_t n = head.size();
     for (const auto& p : pieces) n += p->size();
     return n;
 }
 
 std::string outgoing::text() const {
-    std::string out;
+    std::string out = head;
     for (const auto& p : pieces) out += *p;
     return out;
+}
+
+void outgoing::clear() {
+    event = {};
+    id = 0;
+    head.clear();
+    pieces.clear();
 }
 
 void outbox::set_max_hz(unsigned hz) { max_hz_ = hz; }
@@ -39,7 +46,7 @@ bool outbox::over_budget() const {
 bool outbox::push_message(std::string_view event, std::uint64_t id, shared_text text) {
     const std::size_t n = text->size();
     if (queued_bytes() + n > limits_.max_bytes || messages_.size() + 1 > limits_.max_messages) return false;
-    messages_.push_back(outgoing{event, id, {std::move(text)}});
+    messages_.push_back(outgoing{event, id, {}, {std::move(text)}});
     message_bytes_ += n;
     return true;
 }
@@ -88,37 +95,43 @@ std::optional<outbox::clock::time_point> outbox::due() const {
     return *last_update_ + gap();
 }
 
-std::optional<outgoing> outbox::next(clock::time_point now) {
+bool outbox::next(clock::time_point now, outgoing& out) {
     if (!messages_.empty()) {
-        outgoing m = std::move(messages_.front());
+        out = std::move(messages_.front());
         messages_.pop_front();
-        message_bytes_ -= m.size();
-        return m;
+        message_bytes_ -= out.size();
+        return true;
     }
-    if (pending_count_ == 0) return std::nullopt;
-    if (max_hz_ != 0 && last_update_ && now < *last_update_ + gap()) return std::nullopt;
+    if (pending_count_ == 0) return false;
+    if (max_hz_ != 0 && last_update_ && now < *last_update_ + gap()) return false;
     last_update_ = now;
-    outgoing m;
-    m.event = "update";
+    out.clear();
+    out.event = "update";
     if (pending_count_ == 1) {
         // The one change's own update message, shared by every client.
         const quote_change& c = *std::find_if(pending_.begin(), pending_.end(), [](const auto& p) { return p.quote; });
-        m.id = c.seq;
-        m.pieces.push_back(c.update_message);
+        out.id = c.seq;
+        out.pieces.push_back(c.update_message);
     } else {
-        // One update of every pending quote, from their shared texts.
-        quote_list quotes;
-        quotes.reserve(pending_count_);
+        // One update of every pending quote: its own head, then the quotes' shared texts.
         std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
         for (const auto& c : pending_) {
             if (!c.quote) continue;
-            m.id = std::max(m.id, c.seq);
+            out.id = std::max(out.id, c.seq);
             oldest = std::min(oldest, c.published_us);
-            quotes.push_back(c.quote);
+            if (!out.pieces.empty()) out.pieces.push_back(update_comma());
+            out.pieces.push_back(c.quote->json);
         }
-        m.pieces = update_pieces(m.id, oldest, quotes);
+        out.pieces.push_back(update_tail());
+        write_update_head(out.head, out.id, oldest);
     }
     clear_pending();
+    return true;
+}
+
+std::optional<outgoing> outbox::next(clock::time_point now) {
+    outgoing m;
+    if (!next(now, m)) return std::nullopt;
     return m;
 }
 

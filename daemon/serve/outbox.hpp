@@ -28,14 +28,18 @@ struct outbox_limits {
     std::size_t max_messages = 1024;   // queued non-update messages
 };
 
-// One message to write: the concatenation of `pieces` (shared, never copied).
+// One message to write: `head`, then the concatenation of `pieces` (shared,
+// never copied). A session reuses one outgoing for all its writes, so that
+// neither the head nor the list of pieces is allocated per message.
 struct outgoing {
     std::string_view event;  // "snapshot", "update", "heartbeat", "error", or "" (raw bytes, e.g. SSE head)
     std::uint64_t id = 0;    // the message's seq (SSE "id:")
+    std::string head;        // the message's own first bytes (an update's seq and ts), or empty
     std::vector<shared_text> pieces;
 
     std::size_t size() const;
     std::string text() const;  // joined; for tests and logs
+    void clear();              // empty, keeping the capacity
 };
 
 class outbox {
@@ -56,9 +60,11 @@ public:
     void drop(const std::vector<std::size_t>& indexes);
     void clear();
 
-    // The next message to write, if any is due at `now`: messages first, then
-    // one update with every pending change (unless max_hz says wait).
-    std::optional<outgoing> next(clock::time_point now);
+    // The next message to write, if any is due at `now`, into `out` (false:
+    // none): messages first, then one update with every pending change
+    // (unless max_hz says wait).
+    bool next(clock::time_point now, outgoing& out);
+    std::optional<outgoing> next(clock::time_point now);  // the same, in a new outgoing
     // When only updates held back by max_hz are pending: when they are due.
     std::optional<clock::time_point> due() const;
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "serve/op_memory.hpp"
 #include "serve/stream_session.hpp"
 
 namespace tickerd {
@@ -50,6 +51,7 @@ private:
             prefix_ = fmt::format("event: {}\nid: {}\ndata: ", msg.event, msg.id);
             buffers_.emplace_back(prefix_.data(), prefix_.size());
         }
+        if (!msg.head.empty()) buffers_.emplace_back(msg.head.data(), msg.head.size());
         for (const auto& p : msg.pieces) buffers_.emplace_back(p->data(), p->size());
         if (!msg.event.empty()) buffers_.emplace_back(end.data(), end.size());
         buffers_bytes_ = 0;
@@ -57,9 +59,10 @@ private:
         // A write unfinished within slow_client_timeout: the client reads nothing; drop it.
         stream_.expires_after(state().cfg.limits.slow_client_timeout);
         // A span, not the vector: Asio copies the buffer sequence per write.
-        net::async_write(stream_, std::span<const net::const_buffer>(buffers_), [self = shared(this)](beast::error_code ec, std::size_t) {
-            self->written(ec, self->buffers_bytes_, self->buffers_bytes_);
-        });
+        net::async_write(stream_, std::span<const net::const_buffer>(buffers_),
+                         bind_op_memory([self = shared(this)](beast::error_code ec, std::size_t) {
+                             self->written(ec, self->buffers_bytes_, self->buffers_bytes_);
+                         }));
     }
 
     void write_failed(const boost::system::error_code& ec) override {

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "serve/http_api.hpp"
+#include "serve/op_memory.hpp"
 #include "serve/send_queue_probe.hpp"
 #include "serve/stream_layout.hpp"
 #include "tickerd/protocol.hpp"
@@ -50,7 +51,7 @@ void stream_session::deliver(const quote_change& change) {
         if (drain_posted_) return;  // the pending drain takes this one too
         drain_posted_ = true;
     }
-    net::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+    net::post(strand_, bind_op_memory([self = shared_from_this()] { self->drain_inbox(); }));
 }
 
 // Every change delivered since the last drain, in order; one write started after them.
@@ -167,17 +168,11 @@ void stream_session::pump() {
 }
 
 bool stream_session::write_queued(clock::time_point now) {
-    auto next = outbox_.next(now);
-    if (!next) return false;
-    begin_write(std::move(*next), now);
-    return true;
-}
-
-void stream_session::begin_write(outgoing msg, clock::time_point now) {
-    current_ = std::move(msg);
+    if (!outbox_.next(now, current_)) return false;
     writing_ = true;
     write_started_ = now;
     write_message(current_);
+    return true;
 }
 
 void stream_session::written(const boost::system::error_code& ec, std::size_t bytes, std::size_t wire_bytes) {
@@ -186,7 +181,7 @@ void stream_session::written(const boost::system::error_code& ec, std::size_t by
     state_.stats.sent(transport_, bytes, current_.event.empty() ? 0 : 1);
     last_send_ = clock::now();
     gate_.wrote(wire_bytes, last_send_);
-    current_ = {};
+    current_.clear();
     after_write();
 }
 

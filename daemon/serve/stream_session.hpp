@@ -128,7 +128,6 @@ private:
     void too_slow();
     void sync_layout(bool announce);
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since);
-    void begin_write(outgoing msg, clock::time_point now);
     bool held_back(clock::time_point now);
     void wake_at(clock::time_point at);
     void arm_heartbeat();

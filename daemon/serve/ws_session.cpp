@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "serve/message_rate.hpp"
+#include "serve/op_memory.hpp"
 #include "serve/stream_session.hpp"
 #include "tickerd/protocol.hpp"
 
@@ -76,12 +77,14 @@ private:
 
     void write_message(const outgoing& msg) override {
         buffers_.clear();
+        if (!msg.head.empty()) buffers_.emplace_back(msg.head.data(), msg.head.size());
         for (const auto& p : msg.pieces) buffers_.emplace_back(p->data(), p->size());
         // A span, not the vector: Beast copies the buffer sequence several times per write.
-        ws_.async_write(std::span<const net::const_buffer>(buffers_), [self = shared(this)](beast::error_code ec, std::size_t) {
-            const auto n = self->current().size();
-            self->written(ec, n, n + frame_header_bytes(n));
-        });
+        ws_.async_write(std::span<const net::const_buffer>(buffers_),
+                        bind_op_memory([self = shared(this)](beast::error_code ec, std::size_t) {
+                            const auto n = self->current().size();
+                            self->written(ec, n, n + frame_header_bytes(n));
+                        }));
     }
 
     bool control_pending() const override { return ping_due_; }

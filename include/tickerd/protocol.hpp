@@ -33,10 +33,13 @@ using shared_text = std::shared_ptr<const std::string>;  // as in snapshot_store
 // message. T: when the store published the oldest change the message carries, in
 // microseconds since the Unix epoch (a client's receipt time minus T is the longest
 // any of its quotes spent in the daemon). As pieces to write one after another:
-// the quotes' own shared texts (never copied) between shared punctuation, so a
-// stream client's update of several symbols re-encodes no quote.
-std::vector<shared_text> update_pieces(std::uint64_t seq, std::int64_t ts_us, const quote_list& quotes);
-// The same message in one string (update_pieces joined).
+// the head (seq and ts), then the quotes' own shared texts (never copied) with
+// update_comma() between them, then update_tail(), so a stream client's update
+// of several symbols re-encodes no quote.
+void write_update_head(std::string& out, std::uint64_t seq, std::int64_t ts_us);  // replaces out
+const shared_text& update_comma();
+const shared_text& update_tail();
+// The same message in one string.
 std::string encode_update(std::uint64_t seq, std::int64_t ts_us, const quote_list& quotes);
 // The system clock in microseconds since the Unix epoch: an update's "ts".
 std::int64_t unix_now_us();

@@ -64,6 +64,36 @@ TEST_CASE("a newer quote replaces an unsent older one of the same symbol", "[out
     CHECK(box.queued_bytes() == 0);
 }
 
+TEST_CASE("one outgoing reused for every write carries nothing over from the message before", "[outbox]") {
+    outbox box({});
+    outgoing out;
+    REQUIRE(box.push_change(change(0, 1, R"({"a":1})")));
+    REQUIRE(box.push_change(change(1, 2, R"({"b":2})")));
+    REQUIRE(box.next(t0, out));
+    CHECK(out.text() == R"({"type":"update","seq":2,"ts":1796000000000001,"quotes":[{"a":1},{"b":2}]})");
+    CHECK(out.size() == out.text().size());
+    // A lone change next: its own shared message, with no head left from the batch.
+    const auto lone = change(1, 3, R"({"b":3})");
+    REQUIRE(box.push_change(lone));
+    REQUIRE(box.next(t0, out));
+    CHECK(out.head.empty());
+    REQUIRE(out.pieces.size() == 1);
+    CHECK(out.pieces[0] == lone.update_message);
+    CHECK(out.id == 3);
+    // A queued message replaces all of it.
+    REQUIRE(box.push_message("error", 0, text("E")));
+    REQUIRE(box.next(t0, out));
+    CHECK(out.text() == "E");
+    CHECK(out.event == "error");
+    CHECK(out.id == 0);
+    // And a batch again, into the same outgoing.
+    REQUIRE(box.push_change(change(0, 4, R"({"a":4})")));
+    REQUIRE(box.push_change(change(1, 5, R"({"b":5})")));
+    REQUIRE(box.next(t0, out));
+    CHECK(out.text() == R"({"type":"update","seq":5,"ts":1796000000000004,"quotes":[{"a":4},{"b":5}]})");
+    CHECK_FALSE(box.next(t0, out));
+}
+
 TEST_CASE("messages keep their order and go before pending updates", "[outbox]") {
     outbox box({});
     REQUIRE(box.push_change(change(0, 5, R"({"q":5})")));
