@@ -23,6 +23,7 @@
 #include "ops/systemd_notify.hpp"
 #include "reloader.hpp"
 #include "serve/hub.hpp"
+#include "serve/io_shards.hpp"
 #include "serve/listener.hpp"
 #include "serve/server_state.hpp"
 #include "serve/static_files.hpp"
@@ -173,9 +174,13 @@ int run_daemon(const config& cfg) {
         state.cluster_metrics = [&cluster] { return cluster.metrics_text(); };
     }
 
-    net::io_context ioc(static_cast<int>(threads));
+    // One io_context per io thread (serve/io_shards); shard 0 also runs the
+    // poll loops, feeds and the daemon's own timers.
+    io_shards shards(threads);
+    clients.set_shards(shards.executors());
+    net::io_context& ioc = shards.main();
     warn_if_few_files(cfg);
-    auto http = std::make_shared<listener>(ioc, state);
+    auto http = std::make_shared<listener>(shards, state);
     if (auto err = open_listener(*http, cfg); !err.empty()) {
         spdlog::critical("cannot listen: {}", err);
         return 1;
@@ -183,7 +188,7 @@ int run_daemon(const config& cfg) {
     // server.ops_listen: always bound here, also under socket activation (which passes the main socket only).
     std::shared_ptr<listener> ops;
     if (cfg.server.ops_listen_set) {
-        ops = std::make_shared<listener>(ioc, state, true);
+        ops = std::make_shared<listener>(shards, state, true);
         if (auto err = ops->bind(cfg.server.ops_listen_host, cfg.server.ops_listen_port); !err.empty()) {
             spdlog::critical("cannot listen on server.ops_listen: {}", err);
             return 1;
@@ -213,8 +218,8 @@ int run_daemon(const config& cfg) {
     http->start();
     cluster.start();
 
-    // The daemon's own timers and its SIGTERM handler share one strand: the
-    // handler cancels the timers while their handlers, on another io thread, re-arm them.
+    // The daemon's own timers and its SIGTERM handler share one strand (on shard 0,
+    // which has one thread: the strand says so and costs nothing at this rate).
     auto own = net::make_strand(ioc);
     auto expiry = std::make_shared<net::steady_timer>(own);
     auto status_timer = std::make_shared<net::steady_timer>(own);
@@ -233,7 +238,7 @@ int run_daemon(const config& cfg) {
         clients.close_all();
         // Give clients a moment to complete the closing handshake.
         shutdown_deadline.expires_after(std::chrono::milliseconds(clients.size() > 0 ? 1000 : 0));
-        shutdown_deadline.async_wait([&](boost::system::error_code) { ioc.stop(); });
+        shutdown_deadline.async_wait([&](boost::system::error_code) { shards.stop(); });
     });
 
     // Listening, polling, handling SIGTERM, state loaded: ready.
@@ -246,10 +251,7 @@ int run_daemon(const config& cfg) {
         run_watchdog(watchdog_timer, *period);
     }
 
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
-    for (auto& t : pool) t.join();
+    shards.run();
     cluster.stop();  // its thread feeds the store, and so the hub: stopped before they go
     saved.stop_and_save();  // the last save, once the io loop has stopped
     const std::uint64_t upstream_ok = stats.requests_total(upstream_outcome::ok);

@@ -1,57 +1,158 @@
 #include "serve/hub.hpp"
 
-#include <vector>
+#include <mutex>
+#include <stdexcept>
+
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
+
+#include "serve/op_memory.hpp"
 
 namespace tickerd {
 
-void hub::join(const std::shared_ptr<stream_client>& client) {
-    const std::scoped_lock lk(mu_);
-    clients_.emplace(client.get(), member{client, client->transport()});
+namespace net = boost::asio;
+
+namespace {
+
+const net::execution_context* context_of(const net::any_io_executor& ex) {
+    return &net::query(ex, net::execution::context);
 }
 
-void hub::leave(const stream_client* client) {
-    const std::scoped_lock lk(mu_);
-    clients_.erase(client);
+}  // namespace
+
+struct hub::shard {
+    explicit shard(net::any_io_executor e) : ex(std::move(e)), context(context_of(ex)) {}
+
+    const net::any_io_executor ex;
+    const net::execution_context* const context;
+
+    // broadcast()'s hand-off (any thread, under mu) and the burst being drained
+    // (shard thread); both keep their capacity.
+    std::mutex mu;
+    std::vector<quote_change> inbox;
+    bool drain_posted = false;
+    std::vector<quote_change> draining;
+
+    // Shard thread only. A client that leaves during a walk leaves a hole
+    // (nullptr), closed up once the walk is over.
+    std::vector<stream_client*> members;
+    bool walking = false;
+    bool holes = false;
+};
+
+hub::hub() = default;
+hub::~hub() = default;
+
+void hub::set_shards(const std::vector<net::any_io_executor>& shards) {
+    if (!shards_.empty()) throw std::logic_error("hub::set_shards called twice");
+    for (const auto& ex : shards) shards_.push_back(std::make_unique<shard>(ex));
+}
+
+void hub::join(stream_client& client, const net::any_io_executor& executor) {
+    if (client.hub_slot_ != stream_client::no_slot) return;
+    const auto* ctx = context_of(executor);
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+        auto& s = *shards_[i];
+        if (s.context != ctx) continue;
+        client.hub_shard_ = i;
+        client.hub_slot_ = s.members.size();
+        s.members.push_back(&client);
+        counts_[static_cast<std::size_t>(client.transport())].fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    throw std::logic_error("hub::join: the session does not run on a shard");
+}
+
+void hub::leave(stream_client& client) {
+    const auto slot = client.hub_slot_;
+    if (slot == stream_client::no_slot) return;
+    auto& s = *shards_[client.hub_shard_];
+    client.hub_slot_ = stream_client::no_slot;
+    counts_[static_cast<std::size_t>(client.transport())].fetch_sub(1, std::memory_order_relaxed);
+    if (s.walking) {
+        s.members[slot] = nullptr;
+        s.holes = true;
+        return;
+    }
+    // Not walking: the last member takes its place.
+    auto* last = s.members.back();
+    s.members.pop_back();
+    if (last == &client) return;
+    s.members[slot] = last;
+    last->hub_slot_ = slot;
+}
+
+// Calls visit(client) for every member of `s`, on its thread. A client may
+// leave (closed()) while it is visited; one that joins meanwhile is visited too.
+template <class Visit>
+void hub::walk(shard& s, const Visit& visit) {
+    s.walking = true;
+    for (std::size_t i = 0; i < s.members.size(); ++i) {
+        if (auto* c = s.members[i]) visit(*c);
+    }
+    s.walking = false;
+    if (!s.holes) return;
+    s.holes = false;
+    std::size_t kept = 0;
+    for (auto* c : s.members) {
+        if (c == nullptr) continue;
+        c->hub_slot_ = kept;
+        s.members[kept++] = c;
+    }
+    s.members.resize(kept);
+}
+
+void hub::broadcast(const quote_change& change) {
+    for (const auto& sp : shards_) {
+        auto& s = *sp;
+        {
+            const std::scoped_lock lk(s.mu);
+            s.inbox.push_back(change);
+            if (s.drain_posted) continue;  // the pending drain takes this one too
+            s.drain_posted = true;
+        }
+        net::post(s.ex, bind_op_memory([this, &s] { drain(s); }));
+    }
+}
+
+// Every change broadcast since the last drain, in order, to every client of
+// the shard; then each client starts (at most) one write for all of them.
+void hub::drain(shard& s) {
+    {
+        const std::scoped_lock lk(s.mu);
+        s.draining.swap(s.inbox);
+        s.drain_posted = false;
+    }
+    walk(s, [&s](stream_client& c) {
+        for (const auto& change : s.draining) c.deliver(change);
+        c.flush();
+    });
+    s.draining.clear();
+}
+
+void hub::close_all() {
+    for (const auto& sp : shards_) {
+        net::post(sp->ex, [this, &s = *sp] { walk(s, [](stream_client& c) { c.go_away(); }); });
+    }
+}
+
+void hub::layout_changed() {
+    for (const auto& sp : shards_) {
+        net::post(sp->ex, [this, &s = *sp] { walk(s, [](stream_client& c) { c.layout_changed(); }); });
+    }
 }
 
 std::size_t hub::size() const {
-    const std::scoped_lock lk(mu_);
-    return clients_.size();
+    std::size_t n = 0;
+    for (const auto& c : counts_) n += c.load(std::memory_order_relaxed);
+    return n;
 }
 
 std::array<std::size_t, stream_transport_count> hub::size_by_transport() const {
     std::array<std::size_t, stream_transport_count> n{};
-    const std::scoped_lock lk(mu_);
-    for (const auto& [key, m] : clients_) ++n[static_cast<std::size_t>(m.transport)];
+    for (std::size_t i = 0; i < n.size(); ++i) n[i] = counts_[i].load(std::memory_order_relaxed);
     return n;
-}
-
-std::vector<std::shared_ptr<stream_client>> hub::members() const {
-    std::vector<std::weak_ptr<stream_client>> weak;
-    {
-        const std::scoped_lock lk(mu_);
-        weak.reserve(clients_.size());
-        for (const auto& [key, m] : clients_) weak.push_back(m.client);
-    }
-    // Locked outside the registry mutex: a client's last reference may go here.
-    std::vector<std::shared_ptr<stream_client>> out;
-    out.reserve(weak.size());
-    for (const auto& w : weak) {
-        if (auto c = w.lock()) out.push_back(std::move(c));
-    }
-    return out;
-}
-
-void hub::broadcast(const quote_change& change) {
-    for (const auto& c : members()) c->deliver(change);
-}
-
-void hub::close_all() {
-    for (const auto& c : members()) c->go_away();
-}
-
-void hub::layout_changed() {
-    for (const auto& c : members()) c->layout_changed();
 }
 
 }  // namespace tickerd

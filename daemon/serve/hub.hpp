@@ -1,54 +1,85 @@
 #pragma once
-// Fan-out of store changes to stream clients. The mutex guards only the
-// registry; delivery happens after it is released, and each client posts the
-// shared, already-serialised message onto its own strand.
+// Fan-out of store changes to stream clients, one hand-off per shard.
+//
+// Every stream session lives on one shard: an io_context run by one thread
+// (serve/io_shards). The hub keeps, per shard, the list of the sessions it
+// owns; that list is touched only on the shard's thread, so it needs no lock.
+// broadcast() (any thread) queues the change, already serialised once, in the
+// shard's inbox and posts one drain per shard when none is pending; the drain
+// walks the shard's sessions on its thread, hands each the whole burst and
+// then lets each start one write. No per-client post, lock or allocation.
 #include <array>
+#include <atomic>
 #include <cstddef>
+#include <limits>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "ops/stream_transport.hpp"
 #include "tickerd/snapshot_store.hpp"
 
 namespace tickerd {
 
+class hub;
+
+// A session as the hub sees it. Every call comes on the session's own shard thread.
 class stream_client {
 public:
     virtual ~stream_client() = default;
-    // Any thread; the client filters by its own subscription on its strand.
+    // Queue one change (the client filters by its own subscription).
     virtual void deliver(const quote_change& change) = 0;
-    // Any thread: close with 1001 "going away".
+    // After a burst of deliver(): start writing what is due.
+    virtual void flush() = 0;
+    // Close with 1001 "going away".
     virtual void go_away() = 0;
-    virtual stream_transport transport() const = 0;
-    // Any thread: the store's symbols changed (a reload). The client re-reads
-    // snapshot_store::layout() on its strand and remaps its subscription.
+    // The store's symbols changed (a reload): re-read snapshot_store::layout()
+    // and remap the subscription.
     virtual void layout_changed() = 0;
+    virtual stream_transport transport() const = 0;
+
+private:
+    friend class hub;
+    static constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
+    std::size_t hub_shard_ = 0;
+    std::size_t hub_slot_ = no_slot;  // its place in the shard's list; no_slot: not a member
 };
 
 class hub {
 public:
-    void join(const std::shared_ptr<stream_client>& client);
-    void leave(const stream_client* client);
+    hub();
+    ~hub();
+    hub(const hub&) = delete;
+    hub& operator=(const hub&) = delete;
+
+    // The shards' executors (each an io_context's, run by one thread). Set once,
+    // before anything is broadcast from another thread; until then broadcast()
+    // reaches nobody.
+    void set_shards(const std::vector<boost::asio::any_io_executor>& shards);
+
+    // On the client's thread; `executor`: its shard's (an io_context's executor, not a strand).
+    void join(stream_client& client, const boost::asio::any_io_executor& executor);
+    // On the client's thread; a client that is not a member is ignored.
+    void leave(stream_client& client);
+
+    // Any thread.
     void broadcast(const quote_change& change);
+    // Any thread: go_away() / layout_changed() on every client, each on its shard.
     void close_all();
-    // After snapshot_store::reconfigure: tells every client.
     void layout_changed();
+    // Any thread: clients connected now, in all and by transport (index: stream_transport).
     std::size_t size() const;
-    // Clients connected now, by transport (index: stream_transport).
     std::array<std::size_t, stream_transport_count> size_by_transport() const;
 
 private:
-    // The clients registered now, each kept alive while it is called.
-    std::vector<std::shared_ptr<stream_client>> members() const;
+    struct shard;
+    void drain(shard& s);
+    template <class Visit>
+    void walk(shard& s, const Visit& visit);
 
-    mutable std::mutex mu_;
-    struct member {
-        std::weak_ptr<stream_client> client;
-        stream_transport transport;
-    };
-    std::unordered_map<const stream_client*, member> clients_;
+    std::vector<std::unique_ptr<shard>> shards_;
+    std::array<std::atomic<std::size_t>, stream_transport_count> counts_{};
 };
 
 }  // namespace tickerd

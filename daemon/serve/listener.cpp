@@ -11,8 +11,8 @@ namespace tickerd {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-listener::listener(net::io_context& ioc, server_state& state, bool ops)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()), state_(state), ops_(ops) {}
+listener::listener(io_shards& shards, server_state& state, bool ops)
+    : shards_(shards), acceptor_(net::make_strand(shards.main())), retry_(acceptor_.get_executor()), state_(state), ops_(ops) {}
 
 std::string listener::bind(const std::string& host, std::uint16_t port) {
     boost::system::error_code ec;
@@ -55,8 +55,7 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                                tcp::socket socket) {
+    acceptor_.async_accept(shards_.next(), [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
         if (ec) {
             // EMFILE and friends: pause briefly instead of spinning, then keep accepting.

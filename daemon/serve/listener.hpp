@@ -1,5 +1,6 @@
 #pragma once
-// Accepts TCP connections and starts an http_session for each, on its own strand.
+// Accepts TCP connections on shard 0 and starts an http_session for each on the
+// next shard in turn (serve/io_shards).
 #include <memory>
 #include <string>
 
@@ -7,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "serve/io_shards.hpp"
 #include "serve/server_state.hpp"
 
 namespace tickerd {
@@ -14,7 +16,7 @@ namespace tickerd {
 class listener : public std::enable_shared_from_this<listener> {
 public:
     // `ops`: the listener of server.ops_listen (its sessions answer only /metrics, /healthz and /readyz).
-    listener(boost::asio::io_context& ioc, server_state& state, bool ops = false);
+    listener(io_shards& shards, server_state& state, bool ops = false);
     // Binds and listens; returns an error text on failure (port in use, bad address).
     std::string bind(const std::string& host, std::uint16_t port);
     // Takes over a listening TCP socket passed by systemd socket activation
@@ -27,7 +29,7 @@ public:
 private:
     void do_accept();
 
-    boost::asio::io_context& ioc_;
+    io_shards& shards_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer retry_;
     server_state& state_;

@@ -1,9 +1,7 @@
 #include "serve/stream_session.hpp"
 
-#include <boost/asio/post.hpp>
 
 #include "serve/http_api.hpp"
-#include "serve/op_memory.hpp"
 #include "serve/send_queue_probe.hpp"
 #include "serve/stream_layout.hpp"
 #include "tickerd/protocol.hpp"
@@ -27,14 +25,14 @@ std::size_t byte_limit(int fd) { return send_buffer_size(fd) / 4; }
 
 }  // namespace
 
-stream_session::stream_session(const net::any_io_executor& strand, stream_transport transport, const stream_request& what,
+stream_session::stream_session(const net::any_io_executor& executor, stream_transport transport, const stream_request& what,
                                connection_slot slot, server_state& state)
     : state_(state),
       transport_(transport),
       slot_(std::move(slot)),
-      strand_(strand),
-      heartbeat_(strand),
-      wake_(strand),
+      executor_(executor),
+      heartbeat_(executor),
+      wake_(executor),
       subscription_(state.store.layout()->active, what.symbols),
       outbox_({state.cfg.limits.max_queued_bytes, state.cfg.server.max_queued_messages}),
       since_(what.since),
@@ -42,45 +40,16 @@ stream_session::stream_session(const net::any_io_executor& strand, stream_transp
     outbox_.set_max_hz(what.max_hz);
 }
 
-stream_session::~stream_session() { state_.clients.leave(this); }
+stream_session::~stream_session() { state_.clients.leave(*this); }
 
-void stream_session::deliver(const quote_change& change) {
-    {
-        const std::scoped_lock lk(inbox_mu_);
-        inbox_.push_back(change);
-        if (drain_posted_) return;  // the pending drain takes this one too
-        drain_posted_ = true;
-    }
-    net::post(strand_, bind_op_memory([self = shared_from_this()] { self->drain_inbox(); }));
-}
-
-// Every change delivered since the last drain, in order; one write started after them.
-void stream_session::drain_inbox() {
-    {
-        const std::scoped_lock lk(inbox_mu_);
-        draining_.swap(inbox_);
-        drain_posted_ = false;
-    }
-    bool open = true;
-    for (const auto& change : draining_) {
-        if (open) open = on_change(change);
-    }
-    draining_.clear();
-    if (open) pump();
-}
-
-void stream_session::go_away() {
-    net::post(strand_, [self = shared_from_this()] { self->shut_down(); });
-}
+void stream_session::go_away() { shut_down(); }
 
 void stream_session::layout_changed() {
-    net::post(strand_, [self = shared_from_this()] {
-        if (!self->closing_) self->sync_layout(true);
-    });
+    if (!closing_) sync_layout(true);
 }
 
 void stream_session::open_stream() {
-    state_.clients.join(shared_from_this());
+    state_.clients.join(*this, executor_);
     // Joined first, then the snapshot: a change that races with it arrives
     // afterwards and is dropped by seq if the snapshot already holds it.
     sync_layout(false);  // a reload since this session was made: the snapshot shows the new symbols
@@ -113,17 +82,13 @@ void stream_session::sync_layout(bool announce) {
     }
 }
 
-bool stream_session::on_change(const quote_change& change) {
-    if (closing_) return false;
+void stream_session::deliver(const quote_change& change) {
+    if (closing_) return;
     if (change.layout > layout_version_ || !subscription_.knows(change.index)) sync_layout(true);
-    if (!subscription_.accept(change)) return true;
+    if (!subscription_.accept(change)) return;
     const bool ok = outbox_.push_change(change);
     if (const auto n = outbox_.take_coalesced()) state_.stats.updates_coalesced(n);
-    if (!ok) {
-        too_slow();
-        return false;
-    }
-    return true;
+    if (!ok) too_slow();
 }
 
 void stream_session::send(std::string_view event, std::uint64_t seq, shared_text text) {
@@ -270,7 +235,7 @@ void stream_session::closed() {
     wake_.cancel();
     outbox_.clear();
     slot_.release();
-    state_.clients.leave(this);
+    state_.clients.leave(*this);
 }
 
 }  // namespace tickerd

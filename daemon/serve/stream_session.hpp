@@ -9,11 +9,10 @@
 // transport owns only its socket: framing and writing a message, reading, and
 // closing (WebSocket close codes, pings; SSE `data:` lines).
 //
-// Threads: the hub calls deliver(), go_away() and layout_changed() from any
-// thread. deliver() queues the change in the session's inbox and posts onto the
-// connection's strand only when no drain is pending, so a burst of changes is
-// one hand-off, not one per change; go_away() and layout_changed() post.
-// Everything else, in the core and in the transport, runs on that strand only.
+// Threads: a session runs on one shard (serve/io_shards: an io_context run by
+// one thread), the one its socket was accepted onto, and never leaves it; it
+// needs no strand. The hub calls deliver(), flush(), go_away() and
+// layout_changed() on that thread too (one hand-off per shard per burst).
 // No Beast here.
 //
 // The slow-client policy (lag_gate) is the same for both transports: a client
@@ -23,7 +22,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,13 +48,14 @@ public:
     ~stream_session() override;
 
     void deliver(const quote_change& change) final;
+    void flush() final { pump(); }
     void go_away() final;
     void layout_changed() final;
     stream_transport transport() const final { return transport_; }
 
 protected:
-    // `strand`: the connection's executor; the session runs on it.
-    stream_session(const boost::asio::any_io_executor& strand, stream_transport transport, const stream_request& what,
+    // `executor`: the connection's, its shard's; the session runs on it.
+    stream_session(const boost::asio::any_io_executor& executor, stream_transport transport, const stream_request& what,
                    connection_slot slot, server_state& state);
 
     // ---- What a transport does ----
@@ -122,9 +121,6 @@ protected:
     }
 
 private:
-    void drain_inbox();
-    // Queues the change in the outbox; false when the client is closed as too slow.
-    bool on_change(const quote_change& change);
     void too_slow();
     void sync_layout(bool announce);
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since);
@@ -134,14 +130,8 @@ private:
 
     server_state& state_;
     const stream_transport transport_;
-    // deliver()'s hand-off (any thread, under inbox_mu_) and the strand's copy
-    // being drained; both keep their capacity, so a burst allocates nothing.
-    std::mutex inbox_mu_;
-    std::vector<quote_change> inbox_;
-    bool drain_posted_ = false;
-    std::vector<quote_change> draining_;
     connection_slot slot_;
-    boost::asio::any_io_executor strand_;
+    boost::asio::any_io_executor executor_;
     boost::asio::steady_timer heartbeat_;
     boost::asio::steady_timer wake_;  // wake_at(): max_hz's next slot, or the next look at a backlog
     stream_subscription subscription_;
