@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """Prints bench/run's results (one JSON object per line) as one markdown table.
+A push scenario (CLIENTSxpush: one symbol from the fake Coinbase feed, latency
+from each quote's as_of) has no peer: its Node cells and ratios are "–".
 Usage: bench/results_table.py RESULTS.jsonl SYMBOLS"""
 import json
 import sys
@@ -30,8 +32,15 @@ def mib(r):
     return None if r.get("server_rss_end_kib") is None else r["server_rss_end_kib"] / 1024
 
 
-def label(s):
+def is_push(s):
+    return s.split("x", 1)[1] == "push"
+
+
+def label(s, r):
     n, rate = s.split("x", 1)
+    if rate == "push":
+        push_rate = (r or {}).get("push_rate")
+        return f"{int(n):,} × push ({push_rate if push_rate is not None else '?'}/s, 1 symbol)"
     return f"{int(n):,} × {'max' if rate == 'max' else rate + '/s'}"
 
 
@@ -62,7 +71,8 @@ def text(r, key):
         errors = ", ".join(f"{w}×{n}" for w, n in r["errors"].items()) or "none"
         return f"closes: {closes}; errors: {errors}"
     if key == "source":
-        return {"ts": "`ts`", "received_at": "`received_at`", "none": "none"}[r["latency_source"]]
+        return {"ts": "`ts`", "received_at": "`received_at`", "none": "none",
+                "as_of": "`as_of` (upstream `time`, whole ms: up to 1 ms high)"}[r["latency_source"]]
 
 
 print(f"| Scenario (clients × updates/s, {symbols} symbols) | Figure | tickerd | Node `ws` | tickerd / Node |")
@@ -70,16 +80,18 @@ print("|---|---|---|---|---|")
 for s in scenarios:
     t, p = by.get((s, "tickerd")), by.get((s, "node-ws"))
     ok = lambda r: r is not None and not r.get("failed")
+    # The peer has no push source: "–" in its cells, as in the ratios.
+    peer = (lambda cell: "–") if is_push(s) else (lambda cell: cell)
     first = True
     for key, name in (("connected", "connected"), ("source", "latency timed from")):
-        print(f"| {label(s) if first else ''} | {name} | {text(t, key)} | {text(p, key)} | |")
+        print(f"| {label(s, t) if first else ''} | {name} | {text(t, key)} | {peer(text(p, key))} | |")
         first = False
     for name, f, d, with_ratio in FIGURES:
         a = f(t) if ok(t) else None
         b = f(p) if ok(p) else None
-        print(f"| | {name} | {num(a, d) if ok(t) else text(t, '')} | {num(b, d) if ok(p) else text(p, '')} | "
+        print(f"| | {name} | {num(a, d) if ok(t) else text(t, '')} | {peer(num(b, d) if ok(p) else text(p, ''))} | "
               f"{ratio(a, b) if with_ratio else ''} |")
-    print(f"| | closes, errors | {text(t, 'closes')} | {text(p, 'closes')} | |")
+    print(f"| | closes, errors | {text(t, 'closes')} | {peer(text(p, 'closes'))} | |")
 
 t, n = by.get(("snapshot", "tickerd")), by.get(("snapshot", "nginx"))
 if t and n:

@@ -218,7 +218,14 @@ void connection_pool::on_message(connection& c, std::string_view msg) {
             counts_.quotes += count_quotes(msg);
             if (!c.probe || !measuring_) break;
             const std::int64_t now = now_us();
-            if (const auto ts = publish_time_us(msg)) {
+            if (opts_.latency_from == latency_origin::as_of) {
+                // One sample per quote: receipt minus the upstream's time (whole ms, so up to 1 ms high).
+                std::size_t pos = 0;
+                while (const auto as_of = next_as_of_us(msg, pos)) {
+                    latencies_.add(now - *as_of);
+                    ++as_of_samples_;
+                }
+            } else if (const auto ts = publish_time_us(msg)) {
                 latencies_.add(now - *ts);
                 ++ts_samples_;
             } else if (const auto at = first_received_at_us(msg)) {
@@ -270,7 +277,7 @@ void connection_pool::run_for(double seconds) {
 void connection_pool::start_measuring() {
     counts_ = {};
     latencies_.clear();
-    ts_samples_ = received_at_samples_ = 0;
+    ts_samples_ = received_at_samples_ = as_of_samples_ = 0;
     measuring_ = true;
 }
 

@@ -38,9 +38,11 @@ public:
 
     const delivery_counts& counts() const { return counts_; }
     latency_samples& latencies() { return latencies_; }
-    // Probe samples timed by "ts", and by the first quote's "received_at" (servers without "ts").
+    // Probe samples timed by "ts", and by the first quote's "received_at" (servers without "ts");
+    // with --latency-from as_of, by each quote's "as_of" instead.
     std::uint64_t ts_samples() const { return ts_samples_; }
     std::uint64_t received_at_samples() const { return received_at_samples_; }
+    std::uint64_t as_of_samples() const { return as_of_samples_; }
     std::size_t open_bulk() const { return open_bulk_; }
     std::size_t open_probes() const { return open_probes_; }
     std::size_t established_bulk() const { return established_bulk_; }
@@ -82,7 +84,7 @@ private:
     bool measuring_ = false;
     delivery_counts counts_;
     latency_samples latencies_;
-    std::uint64_t ts_samples_ = 0, received_at_samples_ = 0;
+    std::uint64_t ts_samples_ = 0, received_at_samples_ = 0, as_of_samples_ = 0;
     std::map<unsigned, std::uint64_t> closes_;
     std::map<std::string, std::uint64_t> errors_;
     std::uint32_t mask_seed_ = 0x9e3779b9u;

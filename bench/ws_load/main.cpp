@@ -51,7 +51,10 @@ int run(const ws_load::options& opts) {
     r.open_at_end = pool.open_bulk() + pool.open_probes();
     auto& lat = pool.latencies();
     r.latency_samples = lat.count();
-    r.latency_source = pool.ts_samples() > 0 ? "ts" : pool.received_at_samples() > 0 ? "received_at" : "none";
+    r.latency_source = pool.as_of_samples() > 0         ? "as_of"
+                       : pool.ts_samples() > 0          ? "ts"
+                       : pool.received_at_samples() > 0 ? "received_at"
+                                                        : "none";
     r.p50_ms = lat.percentile_ms(0.50);
     r.p99_ms = lat.percentile_ms(0.99);
     r.p999_ms = lat.percentile_ms(0.999);

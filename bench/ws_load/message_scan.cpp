@@ -57,6 +57,18 @@ std::optional<std::int64_t> first_received_at_us(std::string_view msg) {
     return parse_utc_timestamp_us(rest.substr(0, rest.find('"')));
 }
 
+std::optional<std::int64_t> next_as_of_us(std::string_view msg, std::size_t& pos) {
+    constexpr std::string_view key = "\"as_of\":\"";
+    for (auto p = msg.find(key, pos); p != std::string_view::npos; p = msg.find(key, pos)) {
+        const auto rest = msg.substr(p + key.size());
+        const auto end = rest.find('"');
+        pos = p + key.size() + (end == std::string_view::npos ? rest.size() : end);
+        if (const auto us = parse_utc_timestamp_us(rest.substr(0, end))) return us;
+    }
+    pos = msg.size();
+    return std::nullopt;
+}
+
 std::optional<std::int64_t> parse_utc_timestamp_us(std::string_view s) {
     if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') return std::nullopt;
     const auto y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);

@@ -21,6 +21,11 @@ reports delivery rate, probe latency, connect time and the server's RSS and CPU.
   --duration S         measured seconds (10)
   --connect-timeout S  give up connecting after S seconds (60)
   --pid PID            the server's process: RSS and CPU from /proc/PID
+  --latency-from WHAT  ts (default): publish to receipt, from each update's "ts"
+                       (else its first quote's "received_at"); as_of: upstream
+                       to receipt, one sample per quote from its "as_of" (the
+                       upstream's time, which tickerd keeps to whole
+                       milliseconds: these samples read up to 1 ms high)
   --json               also print one JSON object line
 Exit status: 0 when every connection was established and messages arrived, 1 otherwise, 2 on bad usage.
 )";
@@ -63,7 +68,11 @@ std::variant<options, parse_failure> parse_options(int argc, char** argv) {
         else if (arg == "--warmup") ok = parse_seconds(val, o.warmup_s);
         else if (arg == "--duration") ok = parse_seconds(val, o.duration_s) && o.duration_s > 0;
         else if (arg == "--connect-timeout") ok = parse_seconds(val, o.connect_timeout_s);
-        else if (arg == "--pid") {
+        else if (arg == "--latency-from") {
+            if (val == "ts") o.latency_from = latency_origin::ts;
+            else if (val == "as_of") o.latency_from = latency_origin::as_of;
+            else ok = false;
+        } else if (arg == "--pid") {
             int pid = 0;
             ok = parse_number(val, pid) && pid > 0;
             o.server_pid = pid;

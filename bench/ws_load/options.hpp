@@ -7,6 +7,12 @@
 
 namespace ws_load {
 
+// What a probe's latency sample is timed from (--latency-from).
+enum class latency_origin : std::uint8_t {
+    ts,     // the update's "ts" (the server's publish time), else its first quote's "received_at"
+    as_of,  // each quote's "as_of" (the upstream's own time): one sample per quote
+};
+
 struct options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
@@ -19,6 +25,7 @@ struct options {
     double duration_s = 10.0;
     double connect_timeout_s = 60.0;
     std::optional<int> server_pid;
+    latency_origin latency_from = latency_origin::ts;
     bool json = false;
 };
 

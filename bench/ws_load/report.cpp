@@ -45,6 +45,8 @@ void print_human(std::ostream& out, const run_report& r) {
     if (r.latency_source == "ts") out << "the update's \"ts\": publish to receipt)\n";
     else if (r.latency_source == "received_at")
         out << "the first quote's \"received_at\": the server sends no \"ts\", so this includes its ingest)\n";
+    else if (r.latency_source == "as_of")
+        out << "each quote's \"as_of\": upstream time to receipt; whole ms, so up to 1 ms high)\n";
     else out << "nothing: no timed update arrived)\n";
     out << "closes received  ";
     if (r.closes.empty()) out << "none";

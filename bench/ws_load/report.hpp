@@ -18,7 +18,7 @@ struct run_report {
     double measured_s = 0;
     delivery_counts counts;
     std::uint64_t latency_samples = 0;
-    std::string latency_source;  // "ts", "received_at" or "none"
+    std::string latency_source;  // "ts", "received_at", "as_of" or "none"
     double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
     std::map<unsigned, std::uint64_t> closes;
     std::map<std::string, std::uint64_t> errors;
