@@ -1,6 +1,7 @@
 #include "serve/http_session.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -186,31 +187,58 @@ private:
         return r;
     }
 
+    // The head is written by hand into a string the session keeps (its capacity
+    // reused from request to request), and the body goes out as the shared
+    // buffer it is (the snapshot's is built once per seq): no header container,
+    // no copy of the body, one gather-write.
     void respond(const api_response& ar, unsigned version, bool keep_alive, bool head) {
-        auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(ar.status), version);
-        res->set(http::field::server, "tickerd/" TICKERD_VERSION);
-        res->set(http::field::content_type, ar.content_type);
-        if (ar.no_cache) res->set(http::field::cache_control, "no-cache");
-        if (!ar.etag.empty()) res->set(http::field::etag, ar.etag);
+        const auto status = static_cast<http::status>(ar.status);
+        auto& h = head_;
+        h.clear();
+        const auto add = [&h](std::string_view name, std::string_view value) {
+            h.append(name).append(": ").append(value).append("\r\n");
+        };
+        const auto reason = http::obsolete_reason(status);
+        h.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(ar.status)).append(" ");
+        h.append(reason.data(), reason.size()).append("\r\n");
+        add("Server", "tickerd/" TICKERD_VERSION);
+        add("Content-Type", ar.content_type);
+        if (ar.no_cache) add("Cache-Control", "no-cache");
+        if (!ar.etag.empty()) add("ETag", ar.etag);
         // Public, read-only market data: pages of server.allowed_sites (any site when empty) may read it.
-        set_cors(*res);
+        // Vary: Origin (from CORS) and what the response adds (Accept-Encoding), in one field.
+        std::string vary = vary_for_cors();
+        if (!cors_.empty()) {
+            add("Access-Control-Allow-Origin", cors_);
+            add("Access-Control-Expose-Headers", "ETag");
+        }
         for (const auto& [k, v] : ar.headers) {
-            // Vary adds to what CORS may have set (Origin).
-            const std::string had = beast::iequals(k, "Vary") ? std::string((*res)[http::field::vary]) : std::string();
-            res->set(k, had.empty() ? v : had + ", " + v);
+            if (beast::iequals(k, "Vary")) {
+                vary = vary.empty() ? v : vary + ", " + v;
+            } else {
+                add(k, v);
+            }
         }
-        if (!ar.content_encoding.empty()) res->set(http::field::content_encoding, ar.content_encoding);
-        res->keep_alive(keep_alive);
-        if (ar.status == 304) {
-            res->content_length(0);
-        } else if (head) {
-            res->content_length(ar.body ? ar.body->size() : 0);
-        } else {
-            // string_body owns its string; one copy of a few KB per request.
-            res->body() = ar.body ? *ar.body : std::string{};
-            res->prepare_payload();
-        }
-        write(std::move(res), !keep_alive);
+        if (!vary.empty()) add("Vary", vary);
+        if (!ar.content_encoding.empty()) add("Content-Encoding", ar.content_encoding);
+        if (version == 10 && keep_alive) add("Connection", "keep-alive");
+        if (version != 10 && !keep_alive) add("Connection", "close");
+        const std::size_t length = ar.status == 304 || !ar.body ? 0 : ar.body->size();
+        char digits[24];
+        const auto end = std::to_chars(std::begin(digits), std::end(digits), length).ptr;
+        add("Content-Length", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+        h.append("\r\n");
+        shared_text body = ar.status == 304 || head ? nullptr : ar.body;
+        const std::array<net::const_buffer, 2> buffers{net::buffer(h),
+                                                       body ? net::buffer(*body) : net::const_buffer()};
+        stream_.expires_after(write_timeout);
+        net::async_write(stream_, buffers,
+                         [self = shared_from_this(), body = std::move(body), close_after = !keep_alive](
+                             beast::error_code ec, std::size_t) {
+                             if (ec) return;
+                             if (close_after) return self->shutdown();
+                             self->do_read();
+                         });
     }
 
     void send_error_and_close(http::status status, const char* message) {
@@ -225,12 +253,17 @@ private:
     }
 
     void set_cors(http::response<http::string_body>& res) const {
-        // With a list, the answer depends on the Origin: caches must keep one per Origin.
-        if (!state_.cfg.server.allowed_sites.empty()) res.set(http::field::vary, "Origin");
+        if (const auto vary = vary_for_cors(); !vary.empty()) res.set(http::field::vary, vary);
         if (cors_.empty()) return;
         res.set(http::field::access_control_allow_origin, cors_);
         res.set(http::field::access_control_expose_headers, "ETag");
-        if (cors_ != "*") res.set(http::field::vary, "Origin");
+    }
+
+    // With a list of sites, or an answer naming the Origin, the response depends
+    // on the Origin: caches must keep one per Origin.
+    std::string vary_for_cors() const {
+        if (!state_.cfg.server.allowed_sites.empty() || (!cors_.empty() && cors_ != "*")) return "Origin";
+        return {};
     }
 
     void write(std::shared_ptr<http::response<http::string_body>> res, bool close_after) {
@@ -253,6 +286,7 @@ private:
     ip_address peer_;
     connection_slot slot_;
     std::string cors_ = "*";  // for the request being answered
+    std::string head_;        // the head of the response being written (respond())
     site_verdict site_ = site_verdict::any_site;  // of the request being answered
     server_state& state_;
     const bool ops_;  // accepted by the ops listener (server.ops_listen)
