@@ -24,6 +24,7 @@
 #include "reloader.hpp"
 #include "serve/hub.hpp"
 #include "serve/io_shards.hpp"
+#include "serve/stream_session.hpp"
 #include "serve/listener.hpp"
 #include "serve/server_state.hpp"
 #include "serve/static_files.hpp"
@@ -177,7 +178,7 @@ int run_daemon(const config& cfg) {
     // One io_context per io thread (serve/io_shards); shard 0 also runs the
     // poll loops, feeds and the daemon's own timers.
     io_shards shards(threads);
-    clients.set_shards(shards.executors());
+    clients.set_shards(shards.executors(), stream_session::sweep_period(cfg));
     net::io_context& ioc = shards.main();
     warn_if_few_files(cfg);
     auto http = std::make_shared<listener>(shards, state);

@@ -6,6 +6,7 @@
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "serve/op_memory.hpp"
 
@@ -39,13 +40,19 @@ struct hub::shard {
     std::vector<stream_client*> members;
     bool walking = false;
     bool holes = false;
+    // The sweep timer is armed while the shard has members. It lives in its own
+    // handler (shared), so that it goes with the io_context, not with the hub.
+    bool sweeping = false;
+    net::steady_timer* sweep_timer = nullptr;  // while a sweep wait is pending
 };
+
 
 hub::hub() = default;
 hub::~hub() = default;
 
-void hub::set_shards(const std::vector<net::any_io_executor>& shards) {
+void hub::set_shards(const std::vector<net::any_io_executor>& shards, std::chrono::steady_clock::duration sweep_period) {
     if (!shards_.empty()) throw std::logic_error("hub::set_shards called twice");
+    sweep_period_ = sweep_period;
     for (const auto& ex : shards) shards_.push_back(std::make_unique<shard>(ex));
 }
 
@@ -59,6 +66,7 @@ void hub::join(stream_client& client, const net::any_io_executor& executor) {
         client.hub_slot_ = s.members.size();
         s.members.push_back(&client);
         counts_[static_cast<std::size_t>(client.transport())].fetch_add(1, std::memory_order_relaxed);
+        if (!s.sweeping) arm_sweep(s);
         return;
     }
     throw std::logic_error("hub::join: the session does not run on a shard");
@@ -78,9 +86,11 @@ void hub::leave(stream_client& client) {
     // Not walking: the last member takes its place.
     auto* last = s.members.back();
     s.members.pop_back();
-    if (last == &client) return;
-    s.members[slot] = last;
-    last->hub_slot_ = slot;
+    if (last != &client) {
+        s.members[slot] = last;
+        last->hub_slot_ = slot;
+    }
+    stop_sweep_if_empty(s);
 }
 
 // Calls visit(client) for every member of `s`, on its thread. A client may
@@ -101,6 +111,13 @@ void hub::walk(shard& s, const Visit& visit) {
         s.members[kept++] = c;
     }
     s.members.resize(kept);
+    stop_sweep_if_empty(s);
+}
+
+// The last member left: the pending sweep ends now rather than a period later,
+// so that an io_context with nothing else to do can return from run().
+void hub::stop_sweep_if_empty(shard& s) {
+    if (s.members.empty() && s.sweep_timer != nullptr) s.sweep_timer->cancel();
 }
 
 void hub::broadcast(const quote_change& change) {
@@ -129,6 +146,34 @@ void hub::drain(shard& s) {
         c.flush();
     });
     s.draining.clear();
+}
+
+// Every sweep_period while the shard has members: sweep() on each of them.
+void hub::arm_sweep(shard& s) {
+    s.sweeping = true;
+    wait_sweep(s, std::make_shared<net::steady_timer>(s.ex));
+}
+
+void hub::wait_sweep(shard& s, std::shared_ptr<net::steady_timer> timer) {
+    timer->expires_after(sweep_period_);
+    auto* t = timer.get();
+    s.sweep_timer = t;
+    t->async_wait([this, &s, timer = std::move(timer)](const boost::system::error_code& ec) mutable {
+        s.sweep_timer = nullptr;
+        if (ec) {
+            // Cancelled when the last member left; one may have joined since.
+            s.sweeping = false;
+            if (!s.members.empty()) arm_sweep(s);
+            return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        walk(s, [now](stream_client& c) { c.sweep(now); });
+        if (s.members.empty()) {
+            s.sweeping = false;  // the next join arms it again
+            return;
+        }
+        wait_sweep(s, std::move(timer));
+    });
 }
 
 void hub::close_all() {

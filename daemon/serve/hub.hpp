@@ -8,14 +8,20 @@
 // shard's inbox and posts one drain per shard when none is pending; the drain
 // walks the shard's sessions on its thread, hands each the whole burst and
 // then lets each start one write. No per-client post, lock or allocation.
+//
+// The same walk, on a timer per shard, is the sessions' clock (sweep()):
+// heartbeats, pings, silent peers and stuck writes are looked at there, not by
+// timers of each session's own. A shard with no sessions has no timer running.
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <limits>
 #include <memory>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "ops/stream_transport.hpp"
 #include "tickerd/snapshot_store.hpp"
@@ -37,6 +43,8 @@ public:
     // The store's symbols changed (a reload): re-read snapshot_store::layout()
     // and remap the subscription.
     virtual void layout_changed() = 0;
+    // The shard's periodic look at every session (hub::set_shards's `sweep_period`).
+    virtual void sweep(std::chrono::steady_clock::time_point now) = 0;
     virtual stream_transport transport() const = 0;
 
 private:
@@ -53,10 +61,11 @@ public:
     hub(const hub&) = delete;
     hub& operator=(const hub&) = delete;
 
-    // The shards' executors (each an io_context's, run by one thread). Set once,
-    // before anything is broadcast from another thread; until then broadcast()
-    // reaches nobody.
-    void set_shards(const std::vector<boost::asio::any_io_executor>& shards);
+    // The shards' executors (each an io_context's, run by one thread), and how
+    // often each shard sweeps its sessions. Set once, before anything is
+    // broadcast from another thread; until then broadcast() reaches nobody.
+    void set_shards(const std::vector<boost::asio::any_io_executor>& shards,
+                    std::chrono::steady_clock::duration sweep_period);
 
     // On the client's thread; `executor`: its shard's (an io_context's executor, not a strand).
     void join(stream_client& client, const boost::asio::any_io_executor& executor);
@@ -75,10 +84,14 @@ public:
 private:
     struct shard;
     void drain(shard& s);
+    void arm_sweep(shard& s);
+    void stop_sweep_if_empty(shard& s);
+    void wait_sweep(shard& s, std::shared_ptr<boost::asio::steady_timer> timer);
     template <class Visit>
     void walk(shard& s, const Visit& visit);
 
     std::vector<std::unique_ptr<shard>> shards_;
+    std::chrono::steady_clock::duration sweep_period_{};
     std::array<std::atomic<std::size_t>, stream_transport_count> counts_{};
 };
 

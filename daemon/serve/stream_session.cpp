@@ -31,7 +31,6 @@ stream_session::stream_session(const net::any_io_executor& executor, stream_tran
       transport_(transport),
       slot_(std::move(slot)),
       executor_(executor),
-      heartbeat_(executor),
       wake_(executor),
       subscription_(state.store.layout()->active, what.symbols),
       outbox_({state.cfg.limits.max_queued_bytes, state.cfg.server.max_queued_messages}),
@@ -54,7 +53,6 @@ void stream_session::open_stream() {
     // afterwards and is dropped by seq if the snapshot already holds it.
     sync_layout(false);  // a reload since this session was made: the snapshot shows the new symbols
     send_snapshot(subscription_.indexes(), since_);
-    arm_heartbeat();
 }
 
 void stream_session::send_raw(shared_text bytes) {
@@ -200,27 +198,26 @@ void stream_session::wake_at(clock::time_point at) {
     });
 }
 
-void stream_session::arm_heartbeat() {
+stream_session::clock::duration stream_session::sweep_period(const config& cfg) {
+    const clock::duration checks = std::min(cfg.limits.slow_client_timeout, cfg.server.ping_interval) / 4;
+    const clock::duration beats = cfg.server.heartbeat_interval / 8;
+    return std::max<clock::duration>(std::min(checks, beats), std::chrono::milliseconds(20));
+}
+
+void stream_session::sweep(clock::time_point now) {
+    on_sweep(now);
+    if (closing_) return;
     const auto interval = state_.cfg.server.heartbeat_interval;
-    const auto wait = heartbeat_wait(last_send_, interval, clock::now());
-    heartbeat_.expires_after(wait.count() > 0 ? wait : clock::duration(interval));
-    heartbeat_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-        if (ec || self->closing_) return;
-        const auto now = clock::now();
-        if (heartbeat_wait(self->last_send_, self->state_.cfg.server.heartbeat_interval, now).count() == 0 &&
-            self->outbox_.empty() && !self->writing_) {
-            const auto seq = self->subscription_.last_seq();
-            self->send("heartbeat", seq, text_of(encode_heartbeat(seq)));
-            self->last_send_ = now;  // the next one is due an interval after this one
-        }
-        self->arm_heartbeat();
-    });
+    if (heartbeat_wait(last_send_, interval, now).count() == 0 && outbox_.empty() && !writing_) {
+        const auto seq = subscription_.last_seq();
+        send("heartbeat", seq, text_of(encode_heartbeat(seq)));
+        last_send_ = now;  // the next one is due an interval after this one
+    }
 }
 
 bool stream_session::start_closing(bool keep_queue) {
     if (closing_) return false;
     closing_ = true;
-    heartbeat_.cancel();
     wake_.cancel();
     if (!keep_queue) {
         state_.stats.updates_dropped(outbox_.pending_changes());
@@ -231,7 +228,6 @@ bool stream_session::start_closing(bool keep_queue) {
 
 void stream_session::closed() {
     closing_ = true;
-    heartbeat_.cancel();
     wake_.cancel();
     outbox_.clear();
     slot_.release();

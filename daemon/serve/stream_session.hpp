@@ -51,7 +51,15 @@ public:
     void flush() final { pump(); }
     void go_away() final;
     void layout_changed() final;
+    // The shard's periodic look: the transport's checks (on_sweep), then a heartbeat if one is due.
+    void sweep(clock::time_point now) final;
     stream_transport transport() const final { return transport_; }
+
+    // How often a shard sweeps its sessions: often enough for heartbeats (an
+    // eighth of heartbeat_interval late at most) and for the transports'
+    // checks (a quarter of the shorter of slow_client_timeout and
+    // ping_interval), and not more often than every 20 ms.
+    static clock::duration sweep_period(const config& cfg);
 
 protected:
     // `executor`: the connection's, its shard's; the session runs on it.
@@ -71,6 +79,8 @@ protected:
     // pump() asks first, with no write in flight: a write of the transport's own
     // (a ping) may start now; true if one did (see control_started()).
     virtual bool write_control(clock::time_point) { return false; }
+    // The transport's part of sweep(): stuck writes, pings, silent peers.
+    virtual void on_sweep(clock::time_point) {}
     // A write of the transport's own is due (pump() lets it through the slow-client gate).
     virtual bool control_pending() const { return false; }
     // A write (message or control) has ended well.
@@ -78,7 +88,7 @@ protected:
 
     // ---- What the core does for the transport ----
 
-    // The connection is up: joins the hub, then sends the snapshot (with ?since) and starts heartbeats.
+    // The connection is up: joins the hub (and so its shard's sweeps), then sends the snapshot (with ?since).
     void open_stream();
     // Bytes that go before every message (the SSE response head); outside the budget.
     void send_raw(shared_text bytes);
@@ -126,13 +136,11 @@ private:
     void send_snapshot(const std::vector<std::size_t>& indexes, std::uint64_t since);
     bool held_back(clock::time_point now);
     void wake_at(clock::time_point at);
-    void arm_heartbeat();
 
     server_state& state_;
     const stream_transport transport_;
     connection_slot slot_;
     boost::asio::any_io_executor executor_;
-    boost::asio::steady_timer heartbeat_;
     boost::asio::steady_timer wake_;  // wake_at(): max_hz's next slot, or the next look at a backlog
     stream_subscription subscription_;
     std::uint64_t layout_version_ = 0;  // of the symbol_layout subscription_ is mapped to

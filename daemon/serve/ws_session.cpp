@@ -24,11 +24,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// How often a session checks for a stuck write and a silent peer.
-clock::duration tick_period(std::chrono::milliseconds slow_client_timeout, std::chrono::milliseconds ping_interval) {
-    return std::max<clock::duration>(std::min(slow_client_timeout, ping_interval) / 4, std::chrono::milliseconds(50));
-}
-
 // The header of an unmasked frame (from the server) with `payload` bytes: RFC 6455 section 5.2.
 std::size_t frame_header_bytes(std::size_t payload) { return payload < 126 ? 2 : payload < 65536 ? 4 : 10; }
 
@@ -39,11 +34,10 @@ public:
     ws_session(net::ip::tcp::socket&& socket, const stream_request& what, connection_slot slot, server_state& state)
         : stream_session(socket.get_executor(), stream_transport::websocket, what, std::move(slot), state),
           ws_(std::move(socket)),
-          tick_(ws_.get_executor()),
           rate_(state.cfg.limits.messages_per_second, clock::now()) {}
 
     void run(http::request<http::string_body> req) {
-        // Pings are the session's own (see on_tick), so that a silent client is
+        // Pings are the session's own (see on_sweep), so that a silent client is
         // closed with a close frame rather than dropped. The handshake timeout
         // also bounds the closing handshake.
         websocket::stream_base::timeout opt{};
@@ -70,7 +64,6 @@ private:
         last_heard_ = clock::now();
         open_stream();
         do_read();
-        arm_tick();
     }
 
     int fd() { return ws_.next_layer().native_handle(); }
@@ -161,30 +154,22 @@ private:
         if (!closing()) do_read();
     }
 
-    void arm_tick() {
-        const auto& cfg = state().cfg;
-        tick_.expires_after(tick_period(cfg.limits.slow_client_timeout, cfg.server.ping_interval));
-        tick_.async_wait([self = shared(this)](beast::error_code ec) {
-            if (ec || self->dead_) return;
-            if (self->on_tick(clock::now())) self->arm_tick();
-        });
-    }
-
     // - A write that has not finished within slow_client_timeout: the kernel's
     //   send buffer is full (one message larger than the backlog limit, to a
     //   client that reads nothing). No close frame could follow it, so the
     //   connection is reset, which also frees the kernel's send buffer.
     // - Nothing heard from the client (no message, no pong) for ping_interval:
     //   ping it; for twice that: close it with 1013.
-    bool on_tick(clock::time_point now) {
+    // Looked at on every sweep of the shard (stream_session::sweep_period).
+    void on_sweep(clock::time_point now) override {
+        if (dead_) return;
         const auto& cfg = state().cfg;
         if (writing() && now - write_started() >= cfg.limits.slow_client_timeout) {
             spdlog::info("stream client read nothing for {} ms: resetting the connection",
                          cfg.limits.slow_client_timeout.count());
-            abort();
-            return false;
+            return abort();
         }
-        if (closing()) return true;  // the closing handshake has its own timeout
+        if (closing()) return;  // the closing handshake has its own timeout
         const auto silent = now - last_heard_;
         if (silent >= 2 * cfg.server.ping_interval) {
             too_slow("no reply to a ping for " + std::to_string(cfg.server.ping_interval.count()) + " ms");
@@ -192,7 +177,6 @@ private:
             ping_due_ = true;
             pump();
         }
-        return true;
     }
 
     // Close codes from 5000 up are invalid (RFC 6455 section 7.4.2), but Beast
@@ -219,7 +203,7 @@ private:
         sock.shutdown(net::socket_base::shutdown_send, ignored);
     }
 
-    // A write in flight finishes first (on_tick still guards it). Queued
+    // A write in flight finishes first (on_sweep still guards it). Queued
     // messages are dropped, or with `drain` sent before the close frame (a
     // client closed for its message rate gets the error explaining it).
     void close(websocket::close_code code, const char* reason, bool drain = false) {
@@ -246,15 +230,13 @@ private:
 
     void fail() {
         dead_ = true;
-        tick_.cancel();
         closed();
     }
 
     // On the bare socket, not beast::tcp_stream: the websocket stream has its own
-    // handshake and close timeouts, the tick bounds writes, and tcp_stream's
+    // handshake and close timeouts, the shard's sweep bounds writes, and tcp_stream's
     // per-operation timeout bookkeeping cost every write.
     websocket::stream<net::ip::tcp::socket> ws_;
-    net::steady_timer tick_;  // on_tick(): stuck writes, pings
     beast::flat_buffer buffer_;
     std::vector<net::const_buffer> buffers_;  // of the write in flight
     message_rate rate_;

@@ -1,6 +1,7 @@
 // The hub: the per-shard registry of stream clients and the fan-out to them.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,12 +31,14 @@ public:
     void go_away() override { ++went_away; }
     stream_transport transport() const override { return transport_; }
     void layout_changed() override { ++layouts; }
+    void sweep(std::chrono::steady_clock::time_point) override { ++sweeps; }
 
     std::vector<std::uint64_t> delivered;
     std::function<void()> on_deliver;
     int flushes = 0;
     int went_away = 0;
     int layouts = 0;
+    int sweeps = 0;
 
 private:
     stream_transport transport_;
@@ -52,7 +55,7 @@ using seqs = std::vector<std::uint64_t>;
 
 // A hub over two shards, each an io_context run here by poll().
 struct two_shards {
-    two_shards() { h.set_shards({a.get_executor(), b.get_executor()}); }
+    two_shards() { h.set_shards({a.get_executor(), b.get_executor()}, std::chrono::hours(1)); }
     void run() {
         a.restart();
         b.restart();
@@ -182,12 +185,14 @@ TEST_CASE("changes broadcast from another thread reach a running shard in order"
     net::io_context ctx{1};
     auto guard = net::make_work_guard(ctx);
     hub h;
-    h.set_shards({ctx.get_executor()});
+    h.set_shards({ctx.get_executor()}, std::chrono::hours(1));
     recording_client c(stream_transport::websocket);
     h.join(c, ctx.get_executor());
     constexpr std::uint64_t n = 5000;
     c.on_deliver = [&] {
-        if (c.delivered.size() == n) guard.reset();
+        if (c.delivered.size() != n) return;
+        guard.reset();
+        h.leave(c);  // the last member: the shard's sweep timer stops too, so run() returns
     };
     std::thread producer([&] {
         for (std::uint64_t i = 1; i <= n; ++i) h.broadcast(change(i));
@@ -200,5 +205,35 @@ TEST_CASE("changes broadcast from another thread reach a running shard in order"
     CHECK(in_order);
     CHECK(c.flushes >= 1);
     CHECK(c.flushes <= static_cast<int>(n));
-    h.leave(c);
+}
+
+TEST_CASE("a shard sweeps its members while it has any, and its timer stops when the last leaves", "[hub]") {
+    net::io_context ctx{1};
+    hub h;
+    h.set_shards({ctx.get_executor()}, std::chrono::milliseconds(20));
+    recording_client a(stream_transport::websocket), b(stream_transport::sse);
+    CHECK(ctx.poll() == 0);  // no members: nothing armed
+    ctx.restart();
+    h.join(a, ctx.get_executor());
+    h.join(b, ctx.get_executor());
+    // The timer keeps the io_context busy while there are members.
+    ctx.run_for(std::chrono::milliseconds(110));
+    CHECK(a.sweeps >= 3);
+    CHECK(a.sweeps <= 6);
+    CHECK(b.sweeps == a.sweeps);
+    h.leave(a);
+    h.leave(b);
+    const int before = b.sweeps;
+    // The last one gone, the pending sweep is cancelled: run() returns at once.
+    ctx.restart();
+    const auto start = std::chrono::steady_clock::now();
+    ctx.run();
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(15));
+    CHECK(b.sweeps == before);
+    // A new member arms it again.
+    h.join(a, ctx.get_executor());
+    ctx.restart();
+    ctx.run_for(std::chrono::milliseconds(70));
+    CHECK(a.sweeps > before);
+    h.leave(a);
 }
