@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -76,12 +78,19 @@ void run_status(const std::shared_ptr<net::steady_timer>& timer, const snapshot_
     });
 }
 
-// [ops] WATCHDOG=1 from an io thread: a wedged io loop stops sending it and systemd restarts the daemon.
-void run_watchdog(const std::shared_ptr<net::steady_timer>& timer, std::chrono::microseconds period) {
-    systemd::watchdog();
+// [ops] WATCHDOG=1 from shard 0, sent only while every other shard answered
+// the previous round's post: a wedged io loop, any of them, stops it and
+// systemd restarts the daemon.
+void run_watchdog(const std::shared_ptr<net::steady_timer>& timer, std::chrono::microseconds period,
+                  const std::shared_ptr<std::atomic<unsigned>>& unanswered, const std::vector<net::any_io_executor>& others) {
+    if (unanswered->load() == 0) {
+        systemd::watchdog();
+        unanswered->store(static_cast<unsigned>(others.size()));
+        for (const auto& ex : others) net::post(ex, [unanswered] { unanswered->fetch_sub(1); });
+    }
     timer->expires_after(period);
-    timer->async_wait([timer, period](boost::system::error_code ec) {
-        if (!ec) run_watchdog(timer, period);
+    timer->async_wait([timer, period, unanswered, &others](boost::system::error_code ec) {
+        if (!ec) run_watchdog(timer, period, unanswered, others);
     });
 }
 
@@ -222,6 +231,11 @@ int run_daemon(const config& cfg) {
     // The daemon's own timers and its SIGTERM handler share one strand (on shard 0,
     // which has one thread: the strand says so and costs nothing at this rate).
     auto own = net::make_strand(ioc);
+    const auto other_shards = [&shards] {
+        auto all = shards.executors();
+        all.erase(all.begin());
+        return all;
+    }();
     auto expiry = std::make_shared<net::steady_timer>(own);
     auto status_timer = std::make_shared<net::steady_timer>(own);
     auto watchdog_timer = std::make_shared<net::steady_timer>(own);
@@ -249,7 +263,7 @@ int run_daemon(const config& cfg) {
     if (const auto period = systemd::watchdog_interval()) {
         spdlog::info("systemd watchdog on: WATCHDOG=1 every {} ms",
                      std::chrono::duration_cast<std::chrono::milliseconds>(*period).count());
-        run_watchdog(watchdog_timer, *period);
+        run_watchdog(watchdog_timer, *period, std::make_shared<std::atomic<unsigned>>(0), other_shards);
     }
 
     shards.run();

@@ -1,6 +1,6 @@
 #pragma once
 // Memory for the asynchronous operations of the fan-out path (a stream
-// session's write, its strand hop, the hand-off of a burst of changes): an
+// session's write, the hand-off of a burst of changes to a shard): an
 // allocator for Asio's associated-allocator hook (bind_op_memory) that takes
 // fixed blocks from a free list per thread and gives them back to it.
 //

@@ -1,6 +1,6 @@
 #pragma once
 // After a reload, one stream client (WebSocket or SSE) remaps its subscription
-// to the store's current symbols. Used on the session's strand.
+// to the store's current symbols. Used on the session's shard thread.
 #include <cstdint>
 #include <string>
 #include <string_view>

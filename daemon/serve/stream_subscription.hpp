@@ -1,7 +1,7 @@
 #pragma once
 // What one stream client (WebSocket or SSE) is subscribed to, and which seq it
 // has seen per symbol, so that a change racing with a snapshot is sent once.
-// Used only on the session's strand.
+// Used only on the session's shard thread.
 #include <chrono>
 #include <cstdint>
 #include <vector>
