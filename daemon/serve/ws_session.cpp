@@ -24,6 +24,9 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+// The most a read asks for at once (a piece of a client message).
+constexpr std::size_t read_piece_bytes = 256;
+
 // The header of an unmasked frame (from the server) with `payload` bytes: RFC 6455 section 5.2.
 std::size_t frame_header_bytes(std::size_t payload) { return payload < 126 ? 2 : payload < 65536 ? 4 : 10; }
 
@@ -128,20 +131,30 @@ private:
 
     void shut_down() override { close(websocket::close_code::going_away, "server shutting down"); }
 
+    // A client message is read in small pieces into buffer_, which is emptied
+    // and given back after each message: async_read would make room for a
+    // whole frame (1.5 KiB) before anything arrived, on every idle connection.
+    // Beast still limits the message to read_message_max (1009 beyond it).
     void do_read() {
-        ws_.async_read(buffer_, [self = shared(this)](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        ws_.async_read_some(buffer_, read_piece_bytes,
+                            [self = shared(this)](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
         last_heard_ = clock::now();
         // Oversized (1009), bad UTF-8 (1007) and protocol errors: Beast has already sent the close frame.
         if (ec) return fail();
-        if (!ws_.got_text()) {
+        if (!ws_.is_message_done()) return do_read();
+        const auto release = [this] {
             buffer_.consume(buffer_.size());
+            buffer_.shrink_to_fit();
+        };
+        if (!ws_.got_text()) {
+            release();
             return close(websocket::close_code::unknown_data, "binary frames are not accepted");
         }
         const std::string text = beast::buffers_to_string(buffer_.data());
-        buffer_.consume(buffer_.size());
+        release();
         switch (rate_.on_message(clock::now())) {
             case message_rate::verdict::accept: handle_client_message(text); break;
             case message_rate::verdict::warn:
