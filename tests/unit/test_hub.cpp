@@ -207,7 +207,7 @@ TEST_CASE("changes broadcast from another thread reach a running shard in order"
     CHECK(c.flushes <= static_cast<int>(n));
 }
 
-TEST_CASE("a shard sweeps its members while it has any, and its timer stops when the last leaves", "[hub]") {
+TEST_CASE("a shard sweeps its members while it has any, and again after one joins an empty shard", "[hub]") {
     net::io_context ctx{1};
     hub h;
     h.set_shards({ctx.get_executor()}, std::chrono::milliseconds(20));
@@ -216,24 +216,41 @@ TEST_CASE("a shard sweeps its members while it has any, and its timer stops when
     ctx.restart();
     h.join(a, ctx.get_executor());
     h.join(b, ctx.get_executor());
-    // The timer keeps the io_context busy while there are members.
-    ctx.run_for(std::chrono::milliseconds(110));
-    CHECK(a.sweeps >= 3);
-    CHECK(a.sweeps <= 6);
+    // One handler at a time (each a sweep), whatever the machine's speed.
+    const auto run_until = [&ctx](const std::function<bool()>& done) {
+        for (int i = 0; i < 1000 && !done(); ++i) {
+            ctx.restart();
+            ctx.run_one();
+        }
+        return done();
+    };
+    REQUIRE(run_until([&] { return a.sweeps >= 3; }));
     CHECK(b.sweeps == a.sweeps);
     h.leave(a);
+    const int a_left_at = a.sweeps;
+    REQUIRE(run_until([&] { return b.sweeps >= a_left_at + 2; }));
+    CHECK(a.sweeps == a_left_at);  // no sweep for one who left
     h.leave(b);
-    const int before = b.sweeps;
-    // The last one gone, the pending sweep is cancelled: run() returns at once.
     ctx.restart();
-    const auto start = std::chrono::steady_clock::now();
-    ctx.run();
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(15));
-    CHECK(b.sweeps == before);
-    // A new member arms it again.
-    h.join(a, ctx.get_executor());
-    ctx.restart();
-    ctx.run_for(std::chrono::milliseconds(70));
-    CHECK(a.sweeps > before);
+    ctx.run();  // the last one gone: the timer is not armed again, so run() returns
+    const int b_left_at = b.sweeps;
+    h.join(a, ctx.get_executor());  // armed again by the next join
+    REQUIRE(run_until([&] { return a.sweeps > a_left_at; }));
+    CHECK(b.sweeps == b_left_at);
     h.leave(a);
+}
+
+TEST_CASE("the last member leaving cancels the pending sweep at once", "[hub]") {
+    net::io_context ctx{1};
+    hub h;
+    // An hour: were the wait not cancelled, run() below would not return (the test times out).
+    h.set_shards({ctx.get_executor()}, std::chrono::hours(1));
+    recording_client a(stream_transport::websocket), b(stream_transport::sse);
+    h.join(a, ctx.get_executor());
+    h.join(b, ctx.get_executor());
+    h.leave(a);
+    h.leave(b);
+    CHECK(ctx.run() == 1);  // the cancelled wait's handler, and nothing else
+    CHECK(a.sweeps == 0);
+    CHECK(b.sweeps == 0);
 }
