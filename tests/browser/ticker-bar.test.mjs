@@ -140,16 +140,41 @@ class Daemon {
   }
 }
 
-// A port that was free a moment ago (for the restart test, which needs the same port twice).
-function freePort() {
-  return new Promise((ok, fail) => {
+// A port free now, for the restart tests, which stop the daemon and start it
+// again on the same port. Picked at random below the kernel's ephemeral range
+// (net.ipv4.ip_local_port_range): connections and port-0 listeners, which every
+// other test uses, only take ports inside it, so none takes this one while the
+// daemon is down.
+function ephemeralLow() {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return low > 0 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function listenOnce(port) {
+  return new Promise((ok) => {
     const s = net.createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
+    s.once('error', () => ok(0));
+    s.listen(port, '127.0.0.1', () => {
+      const bound = s.address().port;
+      s.close(() => ok(bound));
     });
   });
+}
+
+async function freePort() {
+  const first = 20000;
+  const low = ephemeralLow();
+  for (let attempt = 0; low > first + 1000 && attempt < 200; attempt++) {
+    const port = await listenOnce(first + Math.floor(Math.random() * (low - first)));
+    if (port) return port;
+  }
+  const any = await listenOnce(0); // an unusual ephemeral range: any free port
+  if (!any) throw new Error('no free port on 127.0.0.1');
+  return any;
 }
 
 const toml = (s) => JSON.stringify(s); // a TOML basic string

@@ -15,9 +15,6 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -31,6 +28,7 @@
 
 #include "support/daemon_process.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/free_port.hpp"
 #include "support/skip.hpp"
 #include "support/test_clients.hpp"
 
@@ -168,13 +166,6 @@ private:
     std::optional<int> status_;
 };
 
-// A port that was free a moment ago (bound to 0, then released).
-std::uint16_t free_port() {
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
-
 std::optional<std::string> find_program(const std::string& name) {
     for (const char* dir : {"/usr/bin", "/bin", "/usr/sbin", "/sbin"}) {
         const auto p = fs::path(dir) / name;
@@ -275,7 +266,7 @@ TEST_CASE("Socket activation through systemd-socket-activate serves on the passe
     }
     const auto dir = fresh_dir("activate");
     std::ofstream(dir / "tickerd.toml") << sim_config;
-    const auto port = free_port();
+    const auto port = free_loopback_port();
     child c({*activate, "-l", fmt::format("127.0.0.1:{}", port), default_tickerd_binary(), "--config",
              (dir / "tickerd.toml").string()},
             dir / "log");
@@ -311,8 +302,8 @@ TEST_CASE("Under socket activation the ops listener binds server.ops_listen itse
         return;
     }
     const auto dir = fresh_dir("activate-ops");
-    const auto port = free_port();
-    const auto ops = free_port();
+    const auto port = free_loopback_port();
+    const auto ops = free_loopback_port();
     REQUIRE(ops != port);
     std::string cfg = sim_config;
     cfg.replace(cfg.find("listen = \"127.0.0.1:0\""), 22,
@@ -353,7 +344,7 @@ TEST_CASE("A passed socket that is not a listening TCP socket is refused with ex
     }
     const auto dir = fresh_dir("activate-udp");
     std::ofstream(dir / "tickerd.toml") << sim_config;
-    const auto port = free_port();
+    const auto port = free_loopback_port();
     // Under journald (-E passes the variable on), so the critical line's priority is checked too.
     { std::ofstream touch(dir / "log"); }
     struct stat log_stat {};

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "support/free_port.hpp"
+
 namespace tickerd::test {
 
 // True when `nats-server` is on PATH (else the test is skipped: skip.hpp).
 bool have_nats_server();
-// A TCP port on 127.0.0.1 that nothing listens on now.
-std::uint16_t free_loopback_port();
 
 struct nats_node_options {
     std::string name = "n1";
