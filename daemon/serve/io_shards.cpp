@@ -19,6 +19,12 @@ net::io_context& io_shards::next() {
     return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
 }
 
+net::io_context& io_shards::peek() {
+    return *contexts_[next_.load(std::memory_order_relaxed) % contexts_.size()];
+}
+
+void io_shards::advance() { next_.fetch_add(1, std::memory_order_relaxed); }
+
 std::vector<net::any_io_executor> io_shards::executors() const {
     std::vector<net::any_io_executor> out;
     for (const auto& c : contexts_) out.emplace_back(c->get_executor());

@@ -23,6 +23,9 @@ public:
     boost::asio::io_context& main() { return *contexts_.front(); }
     // The shard the next accepted connection goes to (any thread; round-robin).
     boost::asio::io_context& next();
+    // The same without moving on (the connection may not come); advance() moves on.
+    boost::asio::io_context& peek();
+    void advance();
     std::vector<boost::asio::any_io_executor> executors() const;
     unsigned size() const { return static_cast<unsigned>(contexts_.size()); }
 

@@ -64,12 +64,36 @@ void listener::do_accept() {
             self->retry_.async_wait([self](boost::system::error_code) { self->do_accept(); });
             return;
         }
-        // Small pushed updates must leave at once, not wait for Nagle's algorithm.
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        start_http_session(std::move(socket), self->state_, self->ops_);
+        self->admit(std::move(socket));
+        self->accept_waiting();
         self->do_accept();
     });
+}
+
+// The connections already waiting in the backlog, taken now rather than one
+// per turn of shard 0's loop, which a busy fan-out makes long: a crowd
+// connecting at once (a page published, a restart) is let in at the pace it
+// arrives. At most a bounded burst, so that shard 0's other work keeps its turn.
+void listener::accept_waiting() {
+    constexpr int burst = 64;
+    boost::system::error_code ec;
+    if (!acceptor_.non_blocking()) acceptor_.non_blocking(true, ec);  // would_block, not a wait, when none is left
+    if (ec) return;
+    for (int i = 0; i < burst; ++i) {
+        auto& shard = shards_.peek();
+        tcp::socket socket(shard);
+        acceptor_.accept(socket, ec);
+        if (ec) return;  // none waiting (would_block); anything else, the next async_accept reports
+        shards_.advance();
+        admit(std::move(socket));
+    }
+}
+
+void listener::admit(tcp::socket socket) {
+    // Small pushed updates must leave at once, not wait for Nagle's algorithm.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    start_http_session(std::move(socket), state_, ops_);
 }
 
 }  // namespace tickerd

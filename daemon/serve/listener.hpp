@@ -28,6 +28,8 @@ public:
 
 private:
     void do_accept();
+    void accept_waiting();
+    void admit(boost::asio::ip::tcp::socket socket);
 
     io_shards& shards_;
     boost::asio::ip::tcp::acceptor acceptor_;
