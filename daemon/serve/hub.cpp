@@ -40,8 +40,7 @@ struct hub::shard {
     std::vector<stream_client*> members;
     bool walking = false;
     bool holes = false;
-    // The sweep timer is armed while the shard has members. It lives in its own
-    // handler (shared), so that it goes with the io_context, not with the hub.
+    // The sweep timer is armed while the shard has members (sweep_wait).
     bool sweeping = false;
     net::steady_timer* sweep_timer = nullptr;  // while a sweep wait is pending
 };
@@ -149,31 +148,35 @@ void hub::drain(shard& s) {
 }
 
 // Every sweep_period while the shard has members: sweep() on each of them.
+// The timer lives in its pending handler (shared), so that it goes with the
+// io_context, not with the hub.
+struct hub::sweep_wait {
+    static void start(hub& h, shard& s, std::shared_ptr<net::steady_timer> timer) {
+        timer->expires_after(h.sweep_period_);
+        auto* t = timer.get();
+        s.sweep_timer = t;
+        t->async_wait([&h, &s, timer = std::move(timer)](const boost::system::error_code& ec) mutable {
+            s.sweep_timer = nullptr;
+            if (ec) {
+                // Cancelled when the last member left; one may have joined since.
+                s.sweeping = false;
+                if (!s.members.empty()) h.arm_sweep(s);
+                return;
+            }
+            const auto now = std::chrono::steady_clock::now();
+            h.walk(s, [now](stream_client& c) { c.sweep(now); });
+            if (s.members.empty()) {
+                s.sweeping = false;  // the next join arms it again
+                return;
+            }
+            start(h, s, std::move(timer));
+        });
+    }
+};
+
 void hub::arm_sweep(shard& s) {
     s.sweeping = true;
-    wait_sweep(s, std::make_shared<net::steady_timer>(s.ex));
-}
-
-void hub::wait_sweep(shard& s, std::shared_ptr<net::steady_timer> timer) {
-    timer->expires_after(sweep_period_);
-    auto* t = timer.get();
-    s.sweep_timer = t;
-    t->async_wait([this, &s, timer = std::move(timer)](const boost::system::error_code& ec) mutable {
-        s.sweep_timer = nullptr;
-        if (ec) {
-            // Cancelled when the last member left; one may have joined since.
-            s.sweeping = false;
-            if (!s.members.empty()) arm_sweep(s);
-            return;
-        }
-        const auto now = std::chrono::steady_clock::now();
-        walk(s, [now](stream_client& c) { c.sweep(now); });
-        if (s.members.empty()) {
-            s.sweeping = false;  // the next join arms it again
-            return;
-        }
-        wait_sweep(s, std::move(timer));
-    });
+    sweep_wait::start(*this, s, std::make_shared<net::steady_timer>(s.ex));
 }
 
 void hub::close_all() {

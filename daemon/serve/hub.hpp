@@ -21,7 +21,6 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "ops/stream_transport.hpp"
 #include "tickerd/snapshot_store.hpp"
@@ -86,7 +85,7 @@ private:
     void drain(shard& s);
     void arm_sweep(shard& s);
     void stop_sweep_if_empty(shard& s);
-    void wait_sweep(shard& s, std::shared_ptr<boost::asio::steady_timer> timer);
+    struct sweep_wait;  // the pending wait of a shard's sweep timer (hub.cpp)
     template <class Visit>
     void walk(shard& s, const Visit& visit);
 
