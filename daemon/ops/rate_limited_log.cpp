@@ -35,7 +35,7 @@ void rate_limited_log::failure(const std::string& source, const std::string& mes
     }
 }
 
-void rate_limited_log::recovered(const std::string& source) {
+void rate_limited_log::recovered(const std::string& source, std::string_view what) {
     std::uint64_t failures = 0;
     {
         const std::scoped_lock lk(mu_);
@@ -44,7 +44,7 @@ void rate_limited_log::recovered(const std::string& source) {
         failures = it->second.failures;
         states_.erase(it);
     }
-    if (failures > 0) spdlog::info("{}: recovered after {} failed polls", source, failures);
+    if (failures > 0) spdlog::info("{}: recovered after {} {}", source, failures, what);
 }
 
 }  // namespace tickerd

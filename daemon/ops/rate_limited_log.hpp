@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace tickerd {
 
@@ -15,7 +16,8 @@ public:
         : summary_every_(summary_every) {}
     // `message` decides what counts as a repeat; `detail` is only printed.
     void failure(const std::string& source, const std::string& message, const std::string& detail = {});
-    void recovered(const std::string& source);
+    // Logs "SOURCE: recovered after N FAILURES" if it had failed.
+    void recovered(const std::string& source, std::string_view failures = "failed polls");
 
 private:
     struct state {

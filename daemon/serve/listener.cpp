@@ -2,7 +2,6 @@
 
 #include <boost/asio/strand.hpp>
 #include <systemd/sd-daemon.h>
-#include <spdlog/spdlog.h>
 
 #include "serve/http_session.hpp"
 
@@ -59,10 +58,15 @@ void listener::do_accept() {
         if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
         if (ec) {
             // EMFILE and friends: pause briefly instead of spinning, then keep accepting.
-            spdlog::warn("accept: {}", ec.message());
+            self->accept_log_.failure("accept", ec.message(), " (accepting again every 100 ms)");
+            self->accept_failing_ = true;
             self->retry_.expires_after(std::chrono::milliseconds(100));
             self->retry_.async_wait([self](boost::system::error_code) { self->do_accept(); });
             return;
+        }
+        if (self->accept_failing_) {
+            self->accept_failing_ = false;
+            self->accept_log_.recovered("accept", "failed accepts");
         }
         self->admit(std::move(socket));
         self->accept_waiting();

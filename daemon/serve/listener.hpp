@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "ops/rate_limited_log.hpp"
 #include "serve/io_shards.hpp"
 #include "serve/server_state.hpp"
 
@@ -36,6 +37,9 @@ private:
     boost::asio::steady_timer retry_;
     server_state& state_;
     const bool ops_;
+    // Accept errors (EMFILE under a connection flood): the first logged, repeats summed up once a minute.
+    rate_limited_log accept_log_;
+    bool accept_failing_ = false;
 };
 
 }  // namespace tickerd

@@ -2,9 +2,12 @@
 // allow-list, the CORS allow-list and ?max_hz, against the real daemon.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <sys/resource.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/daemon_process.hpp"
@@ -242,4 +245,41 @@ TEST_CASE("max_hz caps update messages per second, each carrying every symbol th
     }
     CHECK(sse_updates >= 1);
     CHECK(sse_updates <= 3);
+}
+
+TEST_CASE("Past the open-file limit, failed accepts are logged once, clients keep their prices, and accepts resume",
+          "[integration]") {
+    daemon_process d(sim_config());
+    ws_client kept;  // connected before the flood
+    kept.connect(d.port(), "/v1/stream");
+    REQUIRE(json_doc(kept.read_json(5s)).str("/type") == "snapshot");
+
+    // The daemon may open six more files than it has open now: the flood below runs it out.
+    std::size_t open_now = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", d.pid())))
+        ++open_now;
+    const rlimit lim{open_now + 6, open_now + 6};
+    REQUIRE(::prlimit(d.pid(), RLIMIT_NOFILE, &lim, nullptr) == 0);
+    std::vector<raw_socket> flood(40);
+    for (auto& s : flood) s.connect(d.port());  // the kernel completes them in the backlog
+    std::this_thread::sleep_for(2500ms);         // about 25 retries of accept, 100 ms apart
+
+    // Someone connected before keeps getting prices.
+    bool updated = false;
+    for (int i = 0; i < 50 && !updated; ++i) updated = json_doc(kept.read_json(5s)).str("/type") == "update";
+    CHECK(updated);
+    // One line for the failure, not one per retry (repeats are summed up once a minute).
+    const std::string log = d.log_text();
+    std::size_t lines = 0;
+    for (auto at = log.find("accept: Too many open files"); at != std::string::npos;
+         at = log.find("accept: Too many open files", at + 1))
+        ++lines;
+    INFO(d.log_tail());
+    CHECK(lines == 1);
+
+    // Files free again: new connections are served, and the recovery is logged once.
+    for (auto& s : flood) s.close();
+    CHECK(eventually([&] { return http_get(d.port(), "/healthz").status == 200; }, 10s));
+    CHECK(eventually([&] { return d.log_text().find("accept: recovered after") != std::string::npos; }, 5s));
+    CHECK(d.stop() == 0);
 }
