@@ -16,8 +16,8 @@ public:
         : summary_every_(summary_every) {}
     // `message` decides what counts as a repeat; `detail` is only printed.
     void failure(const std::string& source, const std::string& message, const std::string& detail = {});
-    // Logs "SOURCE: recovered after N FAILURES" if it had failed.
-    void recovered(const std::string& source, std::string_view failures = "failed polls");
+    // Logs "SOURCE: recovered after N WHAT" if it had failed.
+    void recovered(const std::string& source, std::string_view what = "failed polls");
 
 private:
     struct state {

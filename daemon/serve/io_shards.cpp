@@ -15,10 +15,6 @@ io_shards::io_shards(unsigned count) {
     }
 }
 
-net::io_context& io_shards::next() {
-    return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
-}
-
 net::io_context& io_shards::peek() {
     return *contexts_[next_.load(std::memory_order_relaxed) % contexts_.size()];
 }

@@ -21,9 +21,8 @@ public:
     io_shards& operator=(const io_shards&) = delete;
 
     boost::asio::io_context& main() { return *contexts_.front(); }
-    // The shard the next accepted connection goes to (any thread; round-robin).
-    boost::asio::io_context& next();
-    // The same without moving on (the connection may not come); advance() moves on.
+    // The shard the next accepted connection goes to (round-robin); advance()
+    // moves on once a connection has come onto it.
     boost::asio::io_context& peek();
     void advance();
     std::vector<boost::asio::any_io_executor> executors() const;

@@ -54,7 +54,7 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-    acceptor_.async_accept(shards_.next(), [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(shards_.peek(), [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
         if (ec) {
             // EMFILE and friends: pause briefly instead of spinning, then keep accepting.
@@ -68,6 +68,7 @@ void listener::do_accept() {
             self->accept_failing_ = false;
             self->accept_log_.recovered("accept", "failed accepts");
         }
+        self->shards_.advance();
         self->admit(std::move(socket));
         self->accept_waiting();
         self->do_accept();

@@ -277,7 +277,7 @@ TEST_CASE("Past the open-file limit, failed accepts are logged once, clients kee
     INFO(d.log_tail());
     CHECK(lines == 1);
 
-    // Files free again: new connections are served, and the recovery is logged once.
+    // Files free again: new connections are served, and the recovery is logged.
     for (auto& s : flood) s.close();
     CHECK(eventually([&] { return http_get(d.port(), "/healthz").status == 200; }, 10s));
     CHECK(eventually([&] { return d.log_text().find("accept: recovered after") != std::string::npos; }, 5s));
