@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "support/daemon_process.hpp"
 #include "support/raw_ws.hpp"
+#include "support/skip.hpp"
 #include "support/test_clients.hpp"
 
 using namespace tickerd::test;
@@ -249,7 +251,17 @@ TEST_CASE("max_hz caps update messages per second, each carrying every symbol th
 
 TEST_CASE("Past the open-file limit, failed accepts are logged once, clients keep their prices, and accepts resume",
           "[integration]") {
+#if TICKERD_UBSAN
+    // UBSan, meeting a polymorphic type it has not checked yet, asks the kernel
+    // whether the vtable is readable by writing it to a pipe(2): with the
+    // daemon's files run out, as here, that fails and it reports an "invalid
+    // vptr" that is not there (seen in CI; a request answered while the files
+    // are out gets it every time). The test runs in the normal and TSan builds.
+    return skip_in_this_build("not under UBSan, which needs free file descriptors itself");
+#endif
     daemon_process d(sim_config());
+    raw_socket kept_http;  // an HTTP keep-alive connection, open before the flood
+    kept_http.connect(d.port());
     ws_client kept;  // connected before the flood
     kept.connect(d.port(), "/v1/stream");
     REQUIRE(json_doc(kept.read_json(5s)).str("/type") == "snapshot");
@@ -264,22 +276,32 @@ TEST_CASE("Past the open-file limit, failed accepts are logged once, clients kee
     for (auto& s : flood) s.connect(d.port());  // the kernel completes them in the backlog
     std::this_thread::sleep_for(2500ms);         // about 25 retries of accept, 100 ms apart
 
-    // Someone connected before keeps getting prices.
+    // Those connected before are still served: a request is answered, prices keep coming.
+    kept_http.send_all("GET /healthz HTTP/1.1\r\nHost: tickerd\r\n\r\n");
+    CHECK(kept_http.read_some(5s).value_or("").starts_with("HTTP/1.1 200 "));
     bool updated = false;
     for (int i = 0; i < 50 && !updated; ++i) updated = json_doc(kept.read_json(5s)).str("/type") == "update";
     CHECK(updated);
     // One line for the failure, not one per retry (repeats are summed up once a minute).
-    const std::string log = d.log_text();
-    std::size_t lines = 0;
-    for (auto at = log.find("accept: Too many open files"); at != std::string::npos;
-         at = log.find("accept: Too many open files", at + 1))
-        ++lines;
+    const auto count = [&d](std::string_view what) {
+        const std::string log = d.log_text();
+        std::size_t lines = 0;
+        for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++lines;
+        return lines;
+    };
     INFO(d.log_tail());
-    CHECK(lines == 1);
+    CHECK(count("accept: Too many open files") == 1);
 
     // Files free again: new connections are served, and the recovery is logged.
+    // While the backlog of closed flood connections drains, accept flaps (each
+    // one taken frees a file only once its session has seen the close): still
+    // one failure line and one recovery line within the minute.
     for (auto& s : flood) s.close();
     CHECK(eventually([&] { return http_get(d.port(), "/healthz").status == 200; }, 10s));
-    CHECK(eventually([&] { return d.log_text().find("accept: recovered after") != std::string::npos; }, 5s));
+    CHECK(eventually([&] { return count("accept: recovered after") == 1; }, 5s));
+    std::this_thread::sleep_for(500ms);
+    CHECK(http_get(d.port(), "/healthz").status == 200);
+    CHECK(count("accept: Too many open files") == 1);
+    CHECK(count("accept: recovered after") == 1);
     CHECK(d.stop() == 0);
 }
