@@ -1,6 +1,5 @@
 #include "serve/listener.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <systemd/sd-daemon.h>
 
@@ -96,15 +95,10 @@ void listener::accept_waiting() {
 }
 
 void listener::admit(tcp::socket socket) {
-    // The session starts on its shard's thread, where all it does later runs:
-    // none of it, not even the first read, runs on shard 0's thread.
-    auto shard = socket.get_executor();
-    net::post(shard, [socket = std::move(socket), &state = state_, ops = ops_]() mutable {
-        // Small pushed updates must leave at once, not wait for Nagle's algorithm.
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        start_http_session(std::move(socket), state, ops);
-    });
+    // Small pushed updates must leave at once, not wait for Nagle's algorithm.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    start_http_session(std::move(socket), state_, ops_);
 }
 
 }  // namespace tickerd
